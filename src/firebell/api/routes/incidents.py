@@ -1,0 +1,131 @@
+"""/api/v1/incidents: declare, act on and read incidents."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request, status
+
+from firebell.api.schemas import (
+    CommanderIn,
+    DeclareIn,
+    IncidentList,
+    IncidentOut,
+    NoteIn,
+    ResolveIn,
+    SeverityIn,
+    StatusIn,
+    Timeline,
+    TimelineEventOut,
+)
+from firebell.api.security import Responder, Viewer, runtime_of
+from firebell.auth.principal import Principal
+from firebell.errors import Invalid
+from firebell.incidents.service import Declaration, IncidentFilter
+
+router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
+StatusName = Literal["investigating", "identified", "monitoring", "resolved", "closed"]
+SeverityName = Literal["P0", "P1", "P2", "P3"]
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=IncidentOut)
+def declare(body: DeclareIn, request: Request, actor: Principal = Responder) -> IncidentOut:
+    incident = runtime_of(request).incidents.declare(Declaration(**body.model_dump()), actor)
+    return IncidentOut.of(incident)
+
+
+@router.get("", response_model=IncidentList)
+def list_incidents(
+    request: Request,
+    actor: Principal = Viewer,
+    status: Annotated[list[StatusName] | None, Query()] = None,
+    severity: Annotated[list[SeverityName] | None, Query()] = None,
+    service: str | None = None,
+    since: datetime | None = Query(default=None, description="declared at or after"),
+    until: datetime | None = Query(default=None, description="declared before"),
+    limit: int = Query(default=50, ge=1, le=500),
+    offset: int = Query(default=0, ge=0),
+    cursor: int | None = Query(default=None, ge=1, description="next_cursor of the last page"),
+) -> IncidentList:
+    for name, value in (("since", since), ("until", until)):
+        if value is not None and value.tzinfo is None:
+            raise Invalid.field(name, "give a time zone, e.g. 2026-11-26T10:00:00Z")
+    page = runtime_of(request).incidents.search(
+        IncidentFilter(
+            statuses=status or (),
+            severities=severity or (),
+            service=service,
+            since=since,
+            until=until,
+            limit=limit,
+            offset=offset,
+            cursor=cursor,
+        ),
+        actor,
+    )
+    return IncidentList(
+        incidents=[IncidentOut.of(i) for i in page.items],
+        total=page.total,
+        limit=limit,
+        offset=offset,
+        next_cursor=page.next_cursor,
+    )
+
+
+@router.get("/{number}", response_model=IncidentOut)
+def get_incident(number: int, request: Request, actor: Principal = Viewer) -> IncidentOut:
+    return IncidentOut.of(runtime_of(request).incidents.get(number, actor))
+
+
+@router.post("/{number}/acknowledge", response_model=IncidentOut)
+def acknowledge(number: int, request: Request, actor: Principal = Responder) -> IncidentOut:
+    return IncidentOut.of(runtime_of(request).incidents.acknowledge(number, actor))
+
+
+@router.post("/{number}/status", response_model=IncidentOut)
+def set_status(
+    number: int, body: StatusIn, request: Request, actor: Principal = Responder
+) -> IncidentOut:
+    return IncidentOut.of(runtime_of(request).incidents.set_status(number, body.status, actor))
+
+
+@router.post("/{number}/severity", response_model=IncidentOut)
+def change_severity(
+    number: int, body: SeverityIn, request: Request, actor: Principal = Responder
+) -> IncidentOut:
+    incident = runtime_of(request).incidents.change_severity(
+        number, body.severity, body.reason, actor
+    )
+    return IncidentOut.of(incident)
+
+
+@router.post("/{number}/commander", response_model=IncidentOut)
+def assign_commander(
+    number: int, body: CommanderIn, request: Request, actor: Principal = Responder
+) -> IncidentOut:
+    incident = runtime_of(request).incidents.assign_commander(number, body.commander, actor)
+    return IncidentOut.of(incident)
+
+
+@router.post(
+    "/{number}/notes", status_code=status.HTTP_201_CREATED, response_model=TimelineEventOut
+)
+def add_note(
+    number: int, body: NoteIn, request: Request, actor: Principal = Responder
+) -> TimelineEventOut:
+    return TimelineEventOut.of(runtime_of(request).incidents.add_note(number, body.text, actor))
+
+
+@router.post("/{number}/resolve", response_model=IncidentOut)
+def resolve(
+    number: int, request: Request, body: ResolveIn | None = None, actor: Principal = Responder
+) -> IncidentOut:
+    summary = body.summary if body else None
+    return IncidentOut.of(runtime_of(request).incidents.resolve(number, actor, summary))
+
+
+@router.get("/{number}/timeline", response_model=Timeline)
+def timeline(number: int, request: Request, actor: Principal = Viewer) -> Timeline:
+    events = runtime_of(request).incidents.timeline(number, actor)
+    return Timeline(incident_id=number, events=[TimelineEventOut.of(e) for e in events])

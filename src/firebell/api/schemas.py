@@ -1,0 +1,142 @@
+"""Request and response bodies of the HTTP API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from firebell.store.models import Incident, TimelineEvent
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DeclareIn(Body):
+    title: str = Field(min_length=1, max_length=500)
+    severity: Literal["P0", "P1", "P2", "P3"]
+    service: str | None = Field(default=None, max_length=64)
+    summary: str | None = Field(default=None, max_length=10_000)
+    impact_started_at: AwareDatetime | None = None
+    detected_at: AwareDatetime | None = None
+    commander: str | None = Field(default=None, max_length=200)
+    private: bool = False
+    drill: bool = False
+
+
+class StatusIn(Body):
+    status: Literal["investigating", "identified", "monitoring", "resolved", "closed"]
+
+
+class SeverityIn(Body):
+    severity: Literal["P0", "P1", "P2", "P3"]
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class NoteIn(Body):
+    text: str = Field(min_length=1, max_length=10_000)
+
+
+class ResolveIn(Body):
+    summary: str | None = Field(default=None, max_length=10_000)
+
+
+class CommanderIn(Body):
+    commander: str = Field(min_length=1, max_length=200)
+
+
+class TokenIn(Body):
+    name: str = Field(min_length=1, max_length=200)
+    role: Literal["viewer", "responder", "admin"]
+
+
+class IncidentOut(BaseModel):
+    id: int
+    number: str
+    title: str
+    summary: str | None
+    severity: str
+    status: str
+    service: str | None
+    private: bool
+    drill: bool
+    commander: str | None
+    created_by: str
+    playbook_version: str
+    impact_started_at: datetime | None
+    detected_at: datetime | None
+    declared_at: datetime
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    mitigated_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, incident: Incident) -> IncidentOut:
+        return cls(
+            id=incident.id,
+            number=f"#{incident.id}",
+            title=incident.title,
+            summary=incident.summary,
+            severity=incident.severity,
+            status=incident.status,
+            service=incident.service,
+            private=incident.private,
+            drill=incident.drill,
+            commander=incident.commander,
+            created_by=incident.created_by,
+            playbook_version=incident.playbook_version,
+            impact_started_at=incident.impact_started_at,
+            detected_at=incident.detected_at,
+            declared_at=incident.declared_at,
+            acknowledged_at=incident.acknowledged_at,
+            acknowledged_by=incident.acknowledged_by,
+            mitigated_at=incident.mitigated_at,
+            resolved_at=incident.resolved_at,
+            closed_at=incident.closed_at,
+            updated_at=incident.updated_at,
+        )
+
+
+class IncidentList(BaseModel):
+    incidents: list[IncidentOut]
+    total: int
+    limit: int
+    offset: int
+    next_cursor: int | None
+
+
+class TimelineEventOut(BaseModel):
+    id: int
+    incident_id: int
+    at: datetime
+    actor: str
+    kind: str
+    details: dict[str, Any]
+
+    @classmethod
+    def of(cls, event: TimelineEvent) -> TimelineEventOut:
+        return cls(
+            id=event.id,
+            incident_id=event.incident_id,
+            at=event.at,
+            actor=event.actor,
+            kind=event.kind,
+            details=event.details,
+        )
+
+
+class Timeline(BaseModel):
+    incident_id: int
+    events: list[TimelineEventOut]
+
+
+class TokenOut(BaseModel):
+    id: int
+    name: str
+    role: str
+    token: str = Field(description="Shown once; only a digest is stored.")

@@ -1,0 +1,27 @@
+"""Who is calling, and what their role lets them do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Role = Literal["viewer", "responder", "admin"]
+ROLES: tuple[Role, ...] = ("viewer", "responder", "admin")
+
+
+@dataclass(frozen=True)
+class Principal:
+    name: str
+    role: Role
+    token_id: int | None = None
+
+    def has(self, needed: Role) -> bool:
+        return ROLES.index(self.role) >= ROLES.index(needed)
+
+    @property
+    def sees_private(self) -> bool:
+        """Private (security) incidents are visible to admins only, for now."""
+        return self.role == "admin"
+
+
+SYSTEM = Principal("firebell", "admin")

@@ -1,0 +1,89 @@
+"""The CLI's HTTP client: finds the server and token, turns failures into one clear line."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from firebell.config import default_home
+
+CREDENTIALS_FILE = "cli.json"
+
+
+class CliError(Exception):
+    """A failure to print as one line, with the exit code to use."""
+
+    def __init__(self, message: str, code: int = 1) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def save_credentials(home: Path, url: str, token: str) -> Path:
+    """Written once on first start (mode 0600) so the CLI on this machine works at once,
+    like a kubeconfig; FIREBELL_URL and FIREBELL_TOKEN take precedence."""
+    path = home / CREDENTIALS_FILE
+    home.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump({"url": url, "token": token}, handle)
+    return path
+
+
+def _saved() -> dict[str, str]:
+    path = default_home() / CREDENTIALS_FILE
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+@dataclass(frozen=True)
+class Client:
+    url: str
+    token: str | None
+
+    @classmethod
+    def from_env(cls) -> Client:
+        saved = _saved()
+        url = os.environ.get("FIREBELL_URL") or saved.get("url") or "http://127.0.0.1:8080"
+        token = os.environ.get("FIREBELL_TOKEN") or saved.get("token")
+        return cls(url.rstrip("/"), token)
+
+    def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        if not self.token:
+            raise CliError(
+                "no API token: set FIREBELL_TOKEN (printed by the first `firebell serve`, "
+                "or made with `firebell token create`)",
+                2,
+            )
+        headers = {"Authorization": f"Bearer {self.token}"}
+        try:
+            response = httpx.request(
+                method, self.url + path, headers=headers, timeout=15.0, **kwargs
+            )
+        except httpx.TransportError as exc:
+            raise CliError(
+                f"cannot reach firebell at {self.url} ({type(exc).__name__}: {exc}); "
+                "is `firebell serve` running? FIREBELL_URL sets the address",
+                2,
+            ) from None
+        if response.status_code >= 400:
+            raise CliError(_describe(response), 1)
+        return response.json() if response.content else None
+
+
+def _describe(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return f"HTTP {response.status_code}: {response.text[:200]}"
+    detail = body.get("detail") if isinstance(body, dict) else None
+    if response.status_code == 401:
+        return f"the server refused the token: {detail}; check FIREBELL_TOKEN"
+    return f"HTTP {response.status_code}: {detail or body}"

@@ -1,0 +1,190 @@
+"""Client commands that act on incidents through a running server."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from functools import wraps
+from typing import Annotated, Any, ParamSpec, TypeVar
+
+import typer
+
+from firebell.cli import output
+from firebell.cli.client import Client, CliError
+
+P = ParamSpec("P")
+R = TypeVar("R")
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+
+
+def reports_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Print a CliError as one line on stderr and exit with its code."""
+
+    @wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except CliError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(exc.code) from None
+
+    return wrapper
+
+
+def _show(incident: dict[str, Any], as_json: bool, message: str) -> None:
+    if as_json:
+        output.emit_json(incident)
+    else:
+        output.console.print(message)
+        output.incident_detail(incident)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    @reports_errors
+    def declare(
+        title: str,
+        severity: Annotated[str, typer.Option("--severity", "-s", help="P0, P1, P2 or P3")],
+        service: Annotated[str | None, typer.Option(help="A service id from the playbook")] = None,
+        summary: Annotated[str | None, typer.Option()] = None,
+        impact_started: Annotated[
+            datetime | None, typer.Option(help="When impact began (ISO 8601, UTC if no zone)")
+        ] = None,
+        commander: Annotated[str | None, typer.Option()] = None,
+        private: Annotated[bool, typer.Option(help="A security incident")] = False,
+        drill: Annotated[bool, typer.Option(help="A practice incident")] = False,
+        as_json: JsonFlag = False,
+    ) -> None:
+        """Declare an incident."""
+        body: dict[str, Any] = {
+            "title": title,
+            "severity": severity.upper(),
+            "private": private,
+            "drill": drill,
+        }
+        for key, value in (("service", service), ("summary", summary), ("commander", commander)):
+            if value is not None:
+                body[key] = value
+        if impact_started is not None:
+            stamp = impact_started.isoformat()
+            body["impact_started_at"] = stamp if impact_started.tzinfo else stamp + "+00:00"
+        incident = Client.from_env().request("POST", "/api/v1/incidents", json=body)
+        _show(incident, as_json, f"Declared incident #{incident['id']}")
+
+    @app.command()
+    @reports_errors
+    def ack(number: int, as_json: JsonFlag = False) -> None:
+        """Acknowledge an incident."""
+        incident = Client.from_env().request("POST", f"/api/v1/incidents/{number}/acknowledge")
+        _show(incident, as_json, f"Acknowledged incident #{number}")
+
+    @app.command()
+    @reports_errors
+    def status(
+        number: int,
+        new_status: Annotated[
+            str, typer.Argument(help="investigating, identified, monitoring, resolved, closed")
+        ],
+        as_json: JsonFlag = False,
+    ) -> None:
+        """Set an incident's status."""
+        incident = Client.from_env().request(
+            "POST", f"/api/v1/incidents/{number}/status", json={"status": new_status}
+        )
+        _show(incident, as_json, f"Incident #{number} is now {incident['status']}")
+
+    @app.command()
+    @reports_errors
+    def severity(
+        number: int,
+        new_severity: Annotated[str, typer.Argument(help="P0, P1, P2 or P3")],
+        reason: Annotated[str, typer.Option("--reason", "-r", help="Why it changes")],
+        as_json: JsonFlag = False,
+    ) -> None:
+        """Escalate or downgrade an incident's severity, with a reason."""
+        incident = Client.from_env().request(
+            "POST",
+            f"/api/v1/incidents/{number}/severity",
+            json={"severity": new_severity.upper(), "reason": reason},
+        )
+        _show(incident, as_json, f"Incident #{number} is now {incident['severity']}")
+
+    @app.command()
+    @reports_errors
+    def commander(number: int, person: str, as_json: JsonFlag = False) -> None:
+        """Assign the incident commander."""
+        incident = Client.from_env().request(
+            "POST", f"/api/v1/incidents/{number}/commander", json={"commander": person}
+        )
+        _show(incident, as_json, f"{person} commands incident #{number}")
+
+    @app.command()
+    @reports_errors
+    def note(number: int, text: str, as_json: JsonFlag = False) -> None:
+        """Add a note to an incident's timeline."""
+        event = Client.from_env().request(
+            "POST", f"/api/v1/incidents/{number}/notes", json={"text": text}
+        )
+        if as_json:
+            output.emit_json(event)
+        else:
+            output.console.print(f"Noted on incident #{number}")
+
+    @app.command()
+    @reports_errors
+    def resolve(
+        number: int,
+        summary: Annotated[str | None, typer.Option(help="What resolved it")] = None,
+        as_json: JsonFlag = False,
+    ) -> None:
+        """Resolve an incident."""
+        body = {"summary": summary} if summary else None
+        incident = Client.from_env().request(
+            "POST", f"/api/v1/incidents/{number}/resolve", json=body
+        )
+        _show(incident, as_json, f"Resolved incident #{number}")
+
+    @app.command()
+    @reports_errors
+    def incidents(
+        status: Annotated[list[str] | None, typer.Option(help="Filter; repeatable")] = None,
+        severity: Annotated[list[str] | None, typer.Option(help="Filter; repeatable")] = None,
+        service: Annotated[str | None, typer.Option()] = None,
+        since: Annotated[str | None, typer.Option(help="Declared at or after (ISO 8601)")] = None,
+        until: Annotated[str | None, typer.Option(help="Declared before (ISO 8601)")] = None,
+        limit: Annotated[int, typer.Option()] = 50,
+        as_json: JsonFlag = False,
+    ) -> None:
+        """List incidents, newest first."""
+        params: list[tuple[str, str | int]] = [("limit", limit)]
+        params += [("status", s) for s in status or []]
+        params += [("severity", s.upper()) for s in severity or []]
+        for key, value in (("service", service), ("since", since), ("until", until)):
+            if value:
+                params.append((key, value))
+        page = Client.from_env().request("GET", "/api/v1/incidents", params=params)
+        if as_json:
+            output.emit_json(page)
+        else:
+            output.incident_table(page["incidents"])
+            output.console.print(f"{len(page['incidents'])} of {page['total']}")
+
+    @app.command()
+    @reports_errors
+    def show(number: int, as_json: JsonFlag = False) -> None:
+        """Show one incident."""
+        incident = Client.from_env().request("GET", f"/api/v1/incidents/{number}")
+        if as_json:
+            output.emit_json(incident)
+        else:
+            output.incident_detail(incident)
+
+    @app.command()
+    @reports_errors
+    def timeline(number: int, as_json: JsonFlag = False) -> None:
+        """Show an incident's timeline, oldest first."""
+        data = Client.from_env().request("GET", f"/api/v1/incidents/{number}/timeline")
+        if as_json:
+            output.emit_json(data)
+        else:
+            output.timeline_table(data["events"])

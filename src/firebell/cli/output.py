@@ -1,0 +1,72 @@
+"""Human tables by default, JSON for scripts."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+console = Console()
+
+
+def emit_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, default=str))
+
+
+def short_time(value: str | None) -> str:
+    if not value:
+        return "-"
+    return datetime.fromisoformat(value).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def incident_table(incidents: list[dict[str, Any]]) -> None:
+    table = Table("#", "Sev", "Status", "Title", "Service", "Declared", "Ack", box=None)
+    for incident in incidents:
+        table.add_row(
+            str(incident["id"]),
+            incident["severity"],
+            incident["status"],
+            incident["title"] + (" [private]" if incident["private"] else ""),
+            incident["service"] or "-",
+            short_time(incident["declared_at"]),
+            "yes" if incident["acknowledged_at"] else "no",
+        )
+    console.print(table)
+
+
+def incident_detail(incident: dict[str, Any]) -> None:
+    console.print(f"[bold]#{incident['id']} {incident['title']}[/bold]")
+    rows = [
+        ("severity", incident["severity"]),
+        ("status", incident["status"]),
+        ("service", incident["service"] or "-"),
+        ("commander", incident["commander"] or "-"),
+        ("private", "yes" if incident["private"] else "no"),
+        ("drill", "yes" if incident["drill"] else "no"),
+        ("playbook", incident["playbook_version"]),
+    ]
+    for stamp in (
+        "impact_started",
+        "detected",
+        "declared",
+        "acknowledged",
+        "mitigated",
+        "resolved",
+        "closed",
+    ):
+        rows.append((stamp, short_time(incident[f"{stamp}_at"])))
+    table = Table(show_header=False, box=None)
+    for key, value in rows:
+        table.add_row(key, value)
+    console.print(table)
+
+
+def timeline_table(events: list[dict[str, Any]]) -> None:
+    table = Table("Time", "Actor", "Event", "Details", box=None)
+    for event in events:
+        details = ", ".join(f"{k}={v}" for k, v in event["details"].items() if v is not None)
+        table.add_row(short_time(event["at"]), event["actor"], event["kind"], details)
+    console.print(table)

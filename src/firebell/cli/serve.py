@@ -1,0 +1,62 @@
+"""`firebell serve`: API, web root and engine in one process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from firebell.api.app import create_app
+from firebell.auth.tokens import ensure_admin
+from firebell.cli.client import save_credentials
+from firebell.cli.playbook_commands import report
+from firebell.config import Settings
+from firebell.playbook.loader import PlaybookError
+from firebell.runtime import Runtime, build_runtime
+from firebell.store.db import transaction
+
+Home = Annotated[Path | None, typer.Option(envvar="FIREBELL_HOME", help="Data directory")]
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option(envvar="FIREBELL_DATABASE_URL", help="Default: SQLite in the data directory"),
+]
+PlaybookFile = Annotated[
+    Path | None, typer.Option(envvar="FIREBELL_PLAYBOOK", help="Default: the built-in playbook")
+]
+
+
+def open_runtime(
+    home: Path | None, database_url: str | None, playbook: Path | None, **kw: object
+) -> Runtime:
+    settings = Settings.resolve(home=home, database_url=database_url, playbook=playbook, **kw)  # type: ignore[arg-type]
+    try:
+        return build_runtime(settings)
+    except PlaybookError as exc:
+        report(exc)
+        raise typer.Exit(1) from None
+
+
+def serve(
+    home: Home = None,
+    database_url: DatabaseUrl = None,
+    playbook: PlaybookFile = None,
+    host: Annotated[str, typer.Option(envvar="FIREBELL_HOST")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(envvar="FIREBELL_PORT")] = 8080,
+) -> None:
+    """Run firebell: HTTP API, web root and engine."""
+    runtime = open_runtime(home, database_url, playbook, host=host, port=port)
+    settings = runtime.settings
+    with transaction(runtime.sessions) as session:
+        token = ensure_admin(session, runtime.clock)
+    typer.echo(
+        f"firebell at {settings.base_url}  (database: {runtime.engine.url.render_as_string()})"
+    )
+    typer.echo(f"playbook {runtime.playbook.path} version {runtime.playbook.version}")
+    if token is not None:
+        saved = save_credentials(settings.home, settings.base_url, token)
+        typer.echo("First start: created the admin user and its API token (shown once):")
+        typer.echo(f"  FIREBELL_TOKEN={token}")
+        typer.echo(f"  (also saved for the CLI on this machine in {saved}, mode 0600)")
+    uvicorn.run(create_app(runtime), host=host, port=port, log_level="warning")

@@ -1,0 +1,51 @@
+"""Settings from the command line and the environment, with embedded defaults."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+
+def default_home() -> Path:
+    return Path(os.environ.get("FIREBELL_HOME") or platformdirs.user_data_dir("firebell"))
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    database_url: str
+    playbook_path: Path | None
+    host: str = "127.0.0.1"
+    port: int = 8080
+    engine_interval: float = 0.2  # seconds between engine polls when idle
+
+    @property
+    def base_url(self) -> str:
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
+        return f"http://{host}:{self.port}"
+
+    @classmethod
+    def resolve(
+        cls,
+        *,
+        home: Path | None = None,
+        database_url: str | None = None,
+        playbook: Path | None = None,
+        host: str | None = None,
+        port: int | None = None,
+    ) -> Settings:
+        home = home or default_home()
+        url = database_url or os.environ.get("FIREBELL_DATABASE_URL")
+        if not url:
+            url = f"sqlite:///{home / 'firebell.db'}"
+        pb = playbook or (Path(p) if (p := os.environ.get("FIREBELL_PLAYBOOK")) else None)
+        return cls(
+            home=home,
+            database_url=url,
+            playbook_path=pb,
+            host=host or os.environ.get("FIREBELL_HOST", "127.0.0.1"),
+            port=port or int(os.environ.get("FIREBELL_PORT", "8080")),
+        )

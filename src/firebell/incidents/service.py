@@ -1,0 +1,269 @@
+"""Incidents in storage: every mutation and its timeline event in one transaction.
+
+Other capabilities (paging, communications) join the same transaction through hooks,
+so a page is never decided without its incident change, nor the other way round.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from firebell.auth.principal import Principal
+from firebell.clock import Clock
+from firebell.errors import Invalid, NotFound
+from firebell.incidents import lifecycle
+from firebell.incidents.lifecycle import Change, IncidentState
+from firebell.playbook.loader import LoadedPlaybook
+from firebell.store.db import transaction
+from firebell.store.models import Incident, TimelineEvent
+
+Hook = Callable[[Session, Incident, Change, datetime], None]
+
+
+@dataclass(frozen=True)
+class Declaration:
+    title: str
+    severity: str
+    service: str | None = None
+    summary: str | None = None
+    impact_started_at: datetime | None = None
+    detected_at: datetime | None = None
+    commander: str | None = None
+    private: bool = False
+    drill: bool = False
+
+
+@dataclass(frozen=True)
+class IncidentFilter:
+    statuses: Sequence[str] = ()
+    severities: Sequence[str] = ()
+    service: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    limit: int = 50
+    offset: int = 0
+    cursor: int | None = None
+
+
+@dataclass(frozen=True)
+class IncidentPage:
+    items: list[Incident]
+    total: int
+    next_cursor: int | None
+
+
+def state_of(incident: Incident) -> IncidentState:
+    return IncidentState(
+        number=incident.id,
+        status=incident.status,
+        severity=incident.severity,
+        acknowledged_at=incident.acknowledged_at,
+        mitigated_at=incident.mitigated_at,
+        resolved_at=incident.resolved_at,
+        closed_at=incident.closed_at,
+        commander=incident.commander,
+    )
+
+
+def record(
+    session: Session, incident_id: int, at: datetime, actor: str, kind: str, details: dict[str, Any]
+) -> TimelineEvent:
+    event = TimelineEvent(incident_id=incident_id, at=at, actor=actor, kind=kind, details=details)
+    session.add(event)
+    return event
+
+
+class IncidentService:
+    def __init__(
+        self, sessions: sessionmaker[Session], clock: Clock, playbook: LoadedPlaybook
+    ) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.playbook = playbook
+        self.hooks: list[Hook] = []
+
+    # --- writes ----------------------------------------------------------------------
+
+    def declare(self, declaration: Declaration, actor: Principal) -> Incident:
+        self._validate_declaration(declaration)
+        now = self.clock.now()
+        with transaction(self.sessions) as session:
+            incident = Incident(
+                title=declaration.title.strip(),
+                summary=declaration.summary,
+                severity=declaration.severity,
+                status="investigating",
+                service=declaration.service,
+                private=declaration.private,
+                drill=declaration.drill,
+                commander=declaration.commander,
+                created_by=actor.name,
+                playbook_version=self.playbook.version,
+                impact_started_at=declaration.impact_started_at,
+                detected_at=declaration.detected_at or now,
+                declared_at=now,
+                updated_at=now,
+            )
+            session.add(incident)
+            session.flush()
+            change = Change(
+                "declared",
+                {},
+                {
+                    "title": incident.title,
+                    "severity": incident.severity,
+                    "service": incident.service,
+                    "private": incident.private,
+                    "drill": incident.drill,
+                    "playbook_version": incident.playbook_version,
+                },
+            )
+            record(session, incident.id, now, actor.name, change.kind, change.details)
+            if declaration.commander:
+                record(
+                    session,
+                    incident.id,
+                    now,
+                    actor.name,
+                    "commander_assigned",
+                    {"from": None, "to": declaration.commander},
+                )
+            self._run_hooks(session, incident, change, now)
+        return incident
+
+    def acknowledge(self, number: int, actor: Principal) -> Incident:
+        return self._apply(number, actor, lambda s, now: lifecycle.acknowledge(s, actor.name, now))
+
+    def set_status(self, number: int, status: str, actor: Principal) -> Incident:
+        return self._apply(number, actor, lambda s, now: lifecycle.set_status(s, status, now))
+
+    def resolve(self, number: int, actor: Principal, summary: str | None = None) -> Incident:
+        def decide(state: IncidentState, now: datetime) -> Change:
+            change = lifecycle.resolve(state, now)
+            if summary:
+                change.details["summary"] = summary
+            return change
+
+        return self._apply(number, actor, decide)
+
+    def change_severity(
+        self, number: int, severity: str, reason: str, actor: Principal
+    ) -> Incident:
+        return self._apply(
+            number, actor, lambda s, _now: lifecycle.change_severity(s, severity, reason)
+        )
+
+    def assign_commander(self, number: int, commander: str, actor: Principal) -> Incident:
+        return self._apply(number, actor, lambda s, _now: lifecycle.assign_commander(s, commander))
+
+    def add_note(self, number: int, text: str, actor: Principal) -> TimelineEvent:
+        change = lifecycle.add_note(text)
+        now = self.clock.now()
+        with transaction(self.sessions) as session:
+            incident = self._locked(session, number, actor)
+            event = record(session, incident.id, now, actor.name, change.kind, change.details)
+            session.flush()
+        return event
+
+    def _apply(
+        self,
+        number: int,
+        actor: Principal,
+        decide: Callable[[IncidentState, datetime], Change],
+    ) -> Incident:
+        now = self.clock.now()
+        with transaction(self.sessions) as session:
+            incident = self._locked(session, number, actor)
+            change = decide(state_of(incident), now)
+            for name, value in change.fields.items():
+                setattr(incident, name, value)
+            incident.updated_at = now
+            record(session, incident.id, now, actor.name, change.kind, change.details)
+            self._run_hooks(session, incident, change, now)
+        return incident
+
+    def _run_hooks(
+        self, session: Session, incident: Incident, change: Change, now: datetime
+    ) -> None:
+        for hook in self.hooks:
+            hook(session, incident, change, now)
+
+    # --- reads -----------------------------------------------------------------------
+
+    def get(self, number: int, actor: Principal) -> Incident:
+        with self.sessions() as session:
+            return self._visible(session.get(Incident, number), number, actor)
+
+    def timeline(self, number: int, actor: Principal) -> list[TimelineEvent]:
+        with self.sessions() as session:
+            self._visible(session.get(Incident, number), number, actor)
+            query = (
+                select(TimelineEvent)
+                .where(TimelineEvent.incident_id == number)
+                .order_by(TimelineEvent.at, TimelineEvent.id)
+            )
+            return list(session.scalars(query))
+
+    def search(self, filters: IncidentFilter, actor: Principal) -> IncidentPage:
+        query = select(Incident)
+        if filters.statuses:
+            query = query.where(Incident.status.in_(filters.statuses))
+        if filters.severities:
+            query = query.where(Incident.severity.in_(filters.severities))
+        if filters.service:
+            query = query.where(Incident.service == filters.service)
+        if filters.since:
+            query = query.where(Incident.declared_at >= filters.since)
+        if filters.until:
+            query = query.where(Incident.declared_at < filters.until)
+        if not actor.sees_private:
+            query = query.where(Incident.private.is_(False))
+        with self.sessions() as session:
+            total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+            if filters.cursor is not None:
+                query = query.where(Incident.id < filters.cursor)
+            else:
+                query = query.offset(filters.offset)
+            rows = list(
+                session.scalars(query.order_by(Incident.id.desc()).limit(filters.limit + 1))
+            )
+        more = len(rows) > filters.limit
+        items = rows[: filters.limit]
+        return IncidentPage(items, total, items[-1].id if more and items else None)
+
+    # --- helpers ---------------------------------------------------------------------
+
+    def _locked(self, session: Session, number: int, actor: Principal) -> Incident:
+        incident = session.scalars(
+            select(Incident).where(Incident.id == number).with_for_update()
+        ).first()
+        return self._visible(incident, number, actor)
+
+    @staticmethod
+    def _visible(incident: Incident | None, number: int, actor: Principal) -> Incident:
+        # A private incident is reported as missing, so its existence does not leak.
+        if incident is None or (incident.private and not actor.sees_private):
+            raise NotFound(f"incident #{number} does not exist")
+        return incident
+
+    def _validate_declaration(self, declaration: Declaration) -> None:
+        pb = self.playbook.playbook
+        if not declaration.title.strip():
+            raise Invalid.field("title", "an incident needs a title")
+        if declaration.severity not in pb.severities:
+            raise Invalid.field("severity", f"must be one of {', '.join(pb.severities)}")
+        if declaration.service is not None and pb.service(declaration.service) is None:
+            known = ", ".join(s.id for s in pb.services)
+            raise Invalid.field(
+                "service", f"unknown service '{declaration.service}'; known: {known}"
+            )
+        for name in ("impact_started_at", "detected_at"):
+            value = getattr(declaration, name)
+            if value is not None and value > self.clock.now():
+                raise Invalid.field(name, "cannot be in the future")

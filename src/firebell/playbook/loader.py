@@ -1,0 +1,142 @@
+"""Load a playbook from YAML with errors a person can act on: file, line, field, reason.
+
+ruamel.yaml keeps the line of every mapping key and sequence item, so a pydantic error
+location such as ``('severities', 'P1', 'response_time')`` can be traced back to the line
+that holds the bad value.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from firebell.playbook.schema import Playbook
+
+DEFAULT_PLAYBOOK_PATH = Path(__file__).with_name("default.yaml")
+
+
+@dataclass(frozen=True)
+class PlaybookProblem:
+    file: str
+    line: int | None
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.field or '(document)'}: {self.reason}"
+
+
+class PlaybookError(Exception):
+    """A playbook that cannot be used, with every problem found."""
+
+    def __init__(self, problems: list[PlaybookProblem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass(frozen=True)
+class LoadedPlaybook:
+    playbook: Playbook
+    version: str  # content hash of the source text: what each incident records
+    source: str
+    path: str
+
+
+def playbook_version(text: str) -> str:
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _line_of(document: Any, loc: tuple[int | str, ...]) -> int | None:
+    """1-based line of the deepest node of `loc` that exists in the YAML document."""
+    node, line = document, None
+    for key in loc:
+        if isinstance(node, CommentedMap) and key in node:
+            line = node.lc.key(key)[0] + 1
+            node = node[key]
+        elif isinstance(node, CommentedSeq) and isinstance(key, int) and key < len(node):
+            line = node.lc.item(key)[0] + 1
+            node = node[key]
+        else:
+            break
+    if line is None and isinstance(document, CommentedMap):
+        line = document.lc.line + 1
+    return line
+
+
+def _field(loc: tuple[int | str, ...]) -> str:
+    parts: list[str] = []
+    for key in loc:
+        if isinstance(key, int):
+            parts.append(f"[{key}]")
+        else:
+            parts.append(("." if parts else "") + str(key))
+    return "".join(parts)
+
+
+def _clean_loc(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
+    # pydantic adds a segment naming the union or Literal member it tried; drop those.
+    return tuple(
+        k for k in loc if not (isinstance(k, str) and k.startswith(("literal[", "function-")))
+    )
+
+
+def parse_playbook(text: str, filename: str = "<playbook>") -> LoadedPlaybook:
+    yaml = YAML(typ="rt")
+    try:
+        document = yaml.load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        reason = " ".join(filter(None, [exc.context, exc.problem])) or "invalid YAML"
+        raise PlaybookError(
+            [PlaybookProblem(filename, line, "", f"YAML syntax: {reason}")]
+        ) from None
+    except YAMLError as exc:
+        raise PlaybookError([PlaybookProblem(filename, None, "", f"YAML: {exc}")]) from None
+    if not isinstance(document, dict):
+        raise PlaybookError(
+            [PlaybookProblem(filename, 1, "", "the playbook must be a YAML mapping")]
+        )
+    try:
+        playbook = Playbook.model_validate(_plain(document))
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            loc = _clean_loc(tuple(error["loc"]))
+            reason = error["msg"].removeprefix("Value error, ")
+            problems.append(PlaybookProblem(filename, _line_of(document, loc), _field(loc), reason))
+        raise PlaybookError(problems) from None
+    return LoadedPlaybook(playbook, playbook_version(text), text, filename)
+
+
+def _plain(node: Any) -> Any:
+    """ruamel's round-trip types to plain dict/list, so pydantic sees ordinary values."""
+    if isinstance(node, dict):
+        return {str(k) if not isinstance(k, str) else k: _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    return node
+
+
+def load_playbook(path: str | Path | None = None) -> LoadedPlaybook:
+    """Load `path`, or the default playbook that ships with firebell."""
+    target = Path(path) if path is not None else DEFAULT_PLAYBOOK_PATH
+    try:
+        text = target.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PlaybookError(
+            [PlaybookProblem(str(target), None, "", f"cannot read: {exc.strerror}")]
+        ) from None
+    return parse_playbook(text, str(target))
+
+
+def default_playbook_text() -> str:
+    return DEFAULT_PLAYBOOK_PATH.read_text(encoding="utf-8")

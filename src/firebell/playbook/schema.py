@@ -1,0 +1,557 @@
+"""The playbook as code: pydantic models for every section of a team's process.
+
+The default playbook (``default.yaml``) encodes the seed incident-response document.
+Later capabilities (paging, intake, comms, war room) add behaviour on top of these
+sections; here they are loadable, validated and visible. Unknown keys are refused so a
+typo is an error with a line number rather than a silently ignored setting.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, time
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from firebell.playbook.durations import Span
+
+SEVERITY_IDS = ("P0", "P1", "P2", "P3")
+Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=64)]
+
+
+def _check_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"'{name}' is not an IANA time zone (e.g. Europe/London)") from None
+    return name
+
+
+TimeZoneName = Annotated[str, AfterValidator(_check_zone)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- organisation and directory -------------------------------------------------
+
+
+class Organization(Strict):
+    name: str
+    support_email: str | None = None
+    security_email: str | None = None
+    status_page_url: str | None = None
+    timezone: TimeZoneName = "UTC"
+
+
+class Person(Strict):
+    id: Identifier
+    name: str
+    role: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    chat: str | None = None
+    timezone: TimeZoneName = "UTC"
+    example: bool = Field(
+        default=False, description="A placeholder from the seed; replace with a real contact."
+    )
+
+
+class Team(Strict):
+    id: Identifier
+    name: str
+    members: list[Identifier] = []
+    lead: Identifier | None = None
+    email: str | None = None
+    chat_channel: str | None = None
+
+
+class Service(Strict):
+    id: Identifier
+    name: str
+    owner_team: Identifier
+    escalation_policy: Identifier | None = None
+    status_component: str | None = None
+    description: str | None = None
+
+
+class Vendor(Strict):
+    name: str
+    support_url: str | None = None
+    phone: str | None = None
+    sla: str | None = None
+
+
+# --- severities -------------------------------------------------------------------
+
+
+class StatusPagePolicy(Strict):
+    required: Literal["always", "if_user_facing", "never"]
+    first_update_within: Span | None = None
+    cadence: Span | None = None
+    impact: Literal["none", "minor", "major", "critical"] = "none"
+
+
+class PostmortemPolicy(Strict):
+    required: Literal["always", "optional", "never"]
+    due: Span | None = None
+
+
+class Severity(Strict):
+    name: str
+    label: str
+    impact: str
+    examples: list[str] = []
+    response_time: Span
+    resolution_target: Span
+    communication: str
+    notify_audiences: list[Identifier] = []
+    paging: Literal["page", "notify", "ticket"]
+    page_levels: list[int] = Field(default=[], description="Escalation levels paged at once.")
+    update_cadence: Span | None = None
+    status_page: StatusPagePolicy
+    war_room: Literal["always", "conditional", "never"]
+    postmortem: PostmortemPolicy
+    initial_actions: list[str] = []
+
+
+# --- on call ------------------------------------------------------------------------
+
+
+class ShiftLength(Strict):
+    """Either a calendar unit (kept on local wall-clock time) or an elapsed duration."""
+
+    unit: Literal["hourly", "daily", "weekly", "monthly"] | None = None
+    count: int = Field(default=1, ge=1)
+    duration: Span | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> ShiftLength:
+        if (self.unit is None) == (self.duration is None):
+            raise ValueError("give either 'unit' (hourly/daily/weekly/monthly) or 'duration'")
+        return self
+
+
+class Restriction(Strict):
+    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = []
+    start: time | None = None
+    end: time | None = None
+
+
+class Rotation(Strict):
+    id: Identifier
+    name: str
+    description: str | None = None
+    members: list[Identifier] = Field(min_length=1)
+    shift: ShiftLength
+    handoff_time: time = time(9, 0)
+    handoff_weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] | None = None
+    timezone: TimeZoneName = "UTC"
+    start: datetime
+    offset: Span | None = None
+    restrictions: list[Restriction] = []
+
+
+class ScheduleLayer(Strict):
+    rotation: Identifier
+    priority: int = 0
+
+
+class Schedule(Strict):
+    id: Identifier
+    name: str
+    layers: list[ScheduleLayer] = Field(min_length=1)
+
+
+class EscalationTarget(Strict):
+    type: Literal["schedule", "person", "team"]
+    id: Identifier
+
+
+class EscalationLevel(Strict):
+    name: str
+    delay: Span = Field(description="Time after the previous level before this one is paged.")
+    targets: list[EscalationTarget] = Field(min_length=1)
+    strategy: Literal["notify_all", "round_robin"] = "notify_all"
+
+
+class EscalationPolicy(Strict):
+    id: Identifier
+    name: str
+    description: str | None = None
+    repeat: int = Field(default=0, ge=0, le=9, description="Extra passes after the last level.")
+    levels: list[EscalationLevel] = Field(min_length=1)
+    severities: list[Literal["P0", "P1", "P2", "P3"]] = []
+
+
+class SubjectMatterExpert(Strict):
+    area: str
+    targets: list[EscalationTarget]
+
+
+class EscalationCriterion(Strict):
+    id: Identifier
+    description: str
+    to: Literal["P0", "P1", "management"]
+    action: Literal["propose", "perform", "notify"] = "propose"
+    after: Span | None = None
+    applies_to: list[Literal["P0", "P1", "P2", "P3"]] = []
+
+
+class Escalation(Strict):
+    matrix_applies_to: list[Literal["P0", "P1", "P2", "P3"]]
+    default_policy: Identifier
+    security_policy: Identifier | None = None
+    subject_matter_experts: list[SubjectMatterExpert] = []
+    vendors: list[Vendor] = []
+    external_communication: list[str] = []
+    criteria: list[EscalationCriterion] = []
+    management_after: dict[Literal["P0", "P1", "P2", "P3"], Span] = {}
+
+
+class ContactMethodRule(Strict):
+    method: Literal["email", "chat", "sms", "voice", "push", "webhook"]
+    delay: Span = Span()
+    urgency: Literal["high", "low", "any"] = "any"
+
+
+class OnCall(Strict):
+    rotations: list[Rotation] = []
+    schedules: list[Schedule] = []
+    default_notification_rules: list[ContactMethodRule] = []
+    responsibilities: dict[Literal["before_shift", "during_shift", "after_shift"], list[str]] = {}
+    tools_checklist: dict[Literal["required", "optional"], list[str]] = {}
+    handoff_procedure: list[str] = []
+    handoff_channel: str | None = None
+
+
+class BusinessHours(Strict):
+    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]]
+    start: time
+    end: time
+    timezone: TimeZoneName = "UTC"
+
+
+class Compensation(Strict):
+    weekday_hours_per_day: float = Field(ge=0)
+    weekend_hours_per_day: float = Field(ge=0)
+    holiday_hours_per_day: float = Field(ge=0)
+    incident_multiplier: float = Field(ge=0)
+    business_hours: BusinessHours
+    holiday_country: str = "US"
+    holiday_subdivision: str | None = None
+
+
+# --- communications -------------------------------------------------------------------
+
+
+class Audience(Strict):
+    id: Identifier
+    name: str
+    description: str | None = None
+    channels: list[str] = []
+    external: bool = False
+    security_only: bool = False
+
+
+class TemplateVariant(Strict):
+    channel: Literal["chat", "email", "status_page", "customer_email"]
+    audience: Identifier | None = None
+    subject: str | None = None
+    title: str | None = None
+    body: str | None = None
+    file: str | None = Field(default=None, description="Template file next to the playbook.")
+    confidential: bool = False
+
+    @model_validator(mode="after")
+    def _has_body(self) -> TemplateVariant:
+        if (self.body is None) == (self.file is None):
+            raise ValueError("give exactly one of 'body' (inline) or 'file'")
+        return self
+
+
+class TemplateFamily(Strict):
+    name: str
+    applies_to: list[Literal["P0", "P1", "P2", "P3"]] = []
+    variants: dict[Identifier, TemplateVariant] = Field(min_length=1)
+
+
+class Communications(Strict):
+    audiences: list[Audience] = []
+    templates: dict[Identifier, TemplateFamily] = {}
+    customer_message_forbidden_patterns: list[str] = []
+
+    @model_validator(mode="after")
+    def _patterns_compile(self) -> Communications:
+        for pattern in self.customer_message_forbidden_patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"pattern {pattern!r} is not a valid regex: {exc}") from None
+        return self
+
+
+# --- war room ---------------------------------------------------------------------------
+
+
+class WarRoomRule(Strict):
+    id: Identifier
+    description: str
+    severities: list[Literal["P0", "P1", "P2", "P3"]] = []
+    when: Literal["always", "multiple_teams", "duration", "security", "executive_involved"]
+    after: Span | None = None
+
+
+class IncidentRole(Strict):
+    id: Identifier
+    name: str
+    responsibilities: list[str] = []
+    required_for: list[Literal["P0", "P1", "P2", "P3"]] = []
+
+
+class Checkpoints(Strict):
+    interval: Span
+    message: str
+    management_reminder: dict[Literal["P0", "P1", "P2", "P3"], Span] = {}
+    management_message: str
+
+
+class WarRoom(Strict):
+    purpose: str | None = None
+    activation: list[WarRoomRule] = []
+    roles: list[IncidentRole] = []
+    channel_name: str
+    topic: str
+    bridge_url: str | None = None
+    invite: list[str] = []
+    announcement: str | None = None
+    checkpoints: Checkpoints
+    tracking_doc_sections: list[str] = []
+    meeting_structure: dict[Literal["opening", "ongoing", "closing"], list[str]] = {}
+    best_practices: dict[Literal["do", "dont"], list[str]] = {}
+    protocols: dict[str, str] = {}
+
+
+# --- post-mortems, workflows, decision tree, SLA, drills ---------------------------------
+
+
+class PostmortemMeeting(Strict):
+    schedule: str
+    duration: Span
+    attendees: list[str] = []
+    agenda: list[str] = []
+
+
+class Postmortems(Strict):
+    purpose: str | None = None
+    template: str
+    action_item_types: list[Literal["prevent", "detect", "respond"]] = [
+        "prevent",
+        "detect",
+        "respond",
+    ]
+    meeting: PostmortemMeeting
+    reviewers: list[str] = []
+
+
+class WorkflowStep(Strict):
+    id: Identifier
+    text: str
+    next: Identifier | None = None
+    branches: dict[str, Identifier] = Field(
+        default={}, description="Answer -> next step id, for decision steps."
+    )
+    terminal: bool = False
+
+
+class Workflow(Strict):
+    id: Identifier
+    name: str
+    trigger: str
+    severity: list[Literal["P0", "P1", "P2", "P3"]] = []
+    start: Identifier
+    steps: list[WorkflowStep] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _steps_connected(self) -> Workflow:
+        ids = {step.id for step in self.steps}
+        if len(ids) != len(self.steps):
+            raise ValueError("step ids must be unique")
+        if self.start not in ids:
+            raise ValueError(f"start step '{self.start}' is not one of the steps")
+        for step in self.steps:
+            for target in [step.next, *step.branches.values()]:
+                if target is not None and target not in ids:
+                    raise ValueError(f"step '{step.id}' leads to unknown step '{target}'")
+        return self
+
+
+class DecisionNode(Strict):
+    """One question of the severity decision tree; `answers` lead to a node or a severity."""
+
+    id: Identifier
+    question: str
+    signal: str | None = None
+    answers: list[DecisionAnswer] = Field(min_length=1)
+
+
+class DecisionAnswer(Strict):
+    answer: str
+    condition: str | None = Field(
+        default=None, description="Machine-readable test on the signal, e.g. 'tps < 500000'."
+    )
+    severity: Literal["P0", "P1", "P2", "P3"] | None = None
+    severities: list[Literal["P0", "P1", "P2", "P3"]] = []
+    next: Identifier | None = None
+
+
+class DecisionTree(Strict):
+    start: Identifier
+    nodes: list[DecisionNode] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _connected(self) -> DecisionTree:
+        ids = {node.id for node in self.nodes}
+        if self.start not in ids:
+            raise ValueError(f"start node '{self.start}' is not one of the nodes")
+        for node in self.nodes:
+            for answer in node.answers:
+                if answer.next is not None and answer.next not in ids:
+                    raise ValueError(f"node '{node.id}' leads to unknown node '{answer.next}'")
+                if answer.next is None and answer.severity is None and not answer.severities:
+                    raise ValueError(f"node '{node.id}': an answer needs 'next' or a severity")
+        return self
+
+
+class SlaRow(Strict):
+    severity: Literal["P0", "P1", "P2", "P3"]
+    response_time: Span
+    resolution_time: Span
+    mtta_target: Span
+    mttr_target: Span
+
+
+class Drills(Strict):
+    training: list[str] = []
+    schedule: list[str] = []
+    scenarios: list[str] = Field(min_length=1)
+
+
+class Integration(Strict):
+    id: Identifier
+    name: str
+    format: Literal["alertmanager", "pagerduty", "opsgenie", "grafana", "generic", "heartbeat"]
+    service: Identifier
+    options: dict[str, Any] = {}
+
+
+class Playbook(Strict):
+    """A team's whole incident process."""
+
+    version: Literal[1] = 1
+    organization: Organization
+    principles: list[str] = []
+    scope: list[str] = []
+    severities: dict[Literal["P0", "P1", "P2", "P3"], Severity]
+    people: list[Person] = []
+    teams: list[Team] = []
+    services: list[Service] = Field(min_length=1)
+    escalation_policies: list[EscalationPolicy] = Field(min_length=1)
+    escalation: Escalation
+    on_call: OnCall
+    compensation: Compensation
+    communications: Communications
+    war_room: WarRoom
+    postmortems: Postmortems
+    workflows: list[Workflow] = []
+    decision_tree: DecisionTree
+    sla: list[SlaRow]
+    drills: Drills
+    integrations: list[Integration] = []
+    runbooks: dict[str, list[str]] = {}
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> Playbook:
+        _check_references(self)
+        return self
+
+    def severity(self, severity_id: str) -> Severity:
+        return self.severities[severity_id]  # type: ignore[index]
+
+    def service(self, service_id: str) -> Service | None:
+        return next((s for s in self.services if s.id == service_id), None)
+
+
+def _unique(kind: str, ids: list[str]) -> set[str]:
+    seen: set[str] = set()
+    for item in ids:
+        if item in seen:
+            raise ValueError(f"{kind} id '{item}' is defined twice")
+        seen.add(item)
+    return seen
+
+
+def _check_references(pb: Playbook) -> None:
+    """Every id a section mentions must be defined somewhere: typos fail at load time."""
+    missing = [s for s in SEVERITY_IDS if s not in pb.severities]
+    if missing:
+        raise ValueError(f"severities must define P0, P1, P2 and P3; missing {missing}")
+    people = _unique("person", [p.id for p in pb.people])
+    teams = _unique("team", [t.id for t in pb.teams])
+    rotations = _unique("rotation", [r.id for r in pb.on_call.rotations])
+    schedules = _unique("schedule", [s.id for s in pb.on_call.schedules])
+    policies = _unique("escalation policy", [p.id for p in pb.escalation_policies])
+    _unique("service", [s.id for s in pb.services])
+    _unique("integration", [i.id for i in pb.integrations])
+    audiences = _unique("audience", [a.id for a in pb.communications.audiences])
+    services = {s.id for s in pb.services}
+    problems: list[str] = []
+
+    def need(where: str, value: str | None, known: set[str], kind: str) -> None:
+        if value is not None and value not in known:
+            problems.append(f"{where}: unknown {kind} '{value}'")
+
+    for team in pb.teams:
+        for member in team.members:
+            need(f"team {team.id}", member, people, "person")
+        need(f"team {team.id} lead", team.lead, people, "person")
+    for service in pb.services:
+        need(f"service {service.id}", service.owner_team, teams, "team")
+        need(f"service {service.id}", service.escalation_policy, policies, "escalation policy")
+    for rotation in pb.on_call.rotations:
+        for member in rotation.members:
+            need(f"rotation {rotation.id}", member, people, "person")
+    for schedule in pb.on_call.schedules:
+        for layer in schedule.layers:
+            need(f"schedule {schedule.id}", layer.rotation, rotations, "rotation")
+    known = {"schedule": schedules, "person": people, "team": teams}
+    for policy in pb.escalation_policies:
+        for level in policy.levels:
+            for target in level.targets:
+                need(
+                    f"policy {policy.id} level '{level.name}'",
+                    target.id,
+                    known[target.type],
+                    target.type,
+                )
+    for sme in pb.escalation.subject_matter_experts:
+        for target in sme.targets:
+            need(f"subject matter expert '{sme.area}'", target.id, known[target.type], target.type)
+    need("escalation.default_policy", pb.escalation.default_policy, policies, "escalation policy")
+    need("escalation.security_policy", pb.escalation.security_policy, policies, "escalation policy")
+    for sev_id, sev in pb.severities.items():
+        for audience in sev.notify_audiences:
+            need(f"severity {sev_id}", audience, audiences, "audience")
+    for family_id, family in pb.communications.templates.items():
+        for variant_id, variant in family.variants.items():
+            need(f"template {family_id}.{variant_id}", variant.audience, audiences, "audience")
+    for integration in pb.integrations:
+        need(f"integration {integration.id}", integration.service, services, "service")
+    if problems:
+        raise ValueError("; ".join(problems))
+
+
+DecisionNode.model_rebuild()
