@@ -8,6 +8,8 @@ from pathlib import Path
 
 import platformdirs
 
+from firebell.channels.email import SmtpSettings
+
 
 def default_home() -> Path:
     return Path(os.environ.get("FIREBELL_HOME") or platformdirs.user_data_dir("firebell"))
@@ -21,6 +23,8 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8080
     engine_interval: float = 0.2  # seconds between engine polls when idle
+    smtp: SmtpSettings | None = None  # None: the email channel is off
+    run_engine: bool = True
 
     @property
     def base_url(self) -> str:
@@ -43,9 +47,25 @@ class Settings:
             url = f"sqlite:///{home / 'firebell.db'}"
         pb = playbook or (Path(p) if (p := os.environ.get("FIREBELL_PLAYBOOK")) else None)
         return cls(
+            smtp=smtp_from_env(),
             home=home,
             database_url=url,
             playbook_path=pb,
             host=host or os.environ.get("FIREBELL_HOST", "127.0.0.1"),
             port=port or int(os.environ.get("FIREBELL_PORT", "8080")),
         )
+
+
+def smtp_from_env() -> SmtpSettings | None:
+    """FIREBELL_SMTP_HOST turns email on; the other FIREBELL_SMTP_* refine it."""
+    host = os.environ.get("FIREBELL_SMTP_HOST")
+    if not host:
+        return None
+    return SmtpSettings(
+        host=host,
+        port=int(os.environ.get("FIREBELL_SMTP_PORT", "25")),
+        sender=os.environ.get("FIREBELL_SMTP_FROM", "firebell@localhost"),
+        username=os.environ.get("FIREBELL_SMTP_USERNAME") or None,
+        password=os.environ.get("FIREBELL_SMTP_PASSWORD") or None,
+        starttls=os.environ.get("FIREBELL_SMTP_STARTTLS", "").lower() in ("1", "true", "yes"),
+    )

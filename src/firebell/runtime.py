@@ -6,18 +6,24 @@ Runtime, so there is exactly one way the pieces are put together.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine as DbEngine
 from sqlalchemy.orm import Session, sessionmaker
 
+from firebell.channels.base import Channel
+from firebell.channels.email import EmailChannel
+from firebell.channels.webhook import WebhookChannel
 from firebell.clock import Clock, SystemClock
 from firebell.config import Settings
+from firebell.engine.worker import Engine
 from firebell.incidents.service import IncidentService
+from firebell.paging.service import Pager
 from firebell.playbook.loader import LoadedPlaybook, load_playbook
 from firebell.store.db import make_engine, make_sessionmaker, transaction
 from firebell.store.migrate import upgrade
-from firebell.store.models import PlaybookVersion
+from firebell.store.models import PlaybookVersion, Secret
 
 
 @dataclass
@@ -25,15 +31,36 @@ class Runtime:
     settings: Settings
     clock: Clock
     playbook: LoadedPlaybook
-    engine: Engine
+    db: DbEngine
     sessions: sessionmaker[Session]
+    webhook_secret: str
     incidents: IncidentService = field(init=False)
+    pager: Pager = field(init=False)
+    channels: dict[str, Channel] = field(init=False)
+    engine: Engine = field(init=False)
 
     def __post_init__(self) -> None:
         self.incidents = IncidentService(self.sessions, self.clock, self.playbook)
+        self.channels = {"webhook": WebhookChannel(self.webhook_secret)}
+        if self.settings.smtp is not None:
+            self.channels["email"] = EmailChannel(self.settings.smtp)
+        self.pager = Pager(lambda: self.playbook.playbook, lambda: set(self.channels))
+        self.incidents.hooks.append(self.pager.on_change)
+        self.engine = Engine(
+            self.sessions, self.clock, self.channels, handlers={"escalate": self.pager.fire}
+        )
 
     def close(self) -> None:
-        self.engine.dispose()
+        self.db.dispose()
+
+
+def _secret(sessions: sessionmaker[Session], clock: Clock, name: str) -> str:
+    with transaction(sessions) as session:
+        row = session.get(Secret, name)
+        if row is None:
+            row = Secret(name=name, value=secrets.token_urlsafe(32), created_at=clock.now())
+            session.add(row)
+        return row.value
 
 
 def build_runtime(
@@ -43,11 +70,11 @@ def build_runtime(
     playbook = load_playbook(settings.playbook_path)
     if settings.database_url.startswith("sqlite"):
         settings.home.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.database_url)
+    db = make_engine(settings.database_url)
     if migrate:
-        upgrade(engine)
+        upgrade(db)
     clock = clock or SystemClock()
-    sessions = make_sessionmaker(engine)
+    sessions = make_sessionmaker(db)
     with transaction(sessions) as session:
         if session.get(PlaybookVersion, playbook.version) is None:
             session.add(
@@ -58,4 +85,4 @@ def build_runtime(
                     first_loaded_at=clock.now(),
                 )
             )
-    return Runtime(settings, clock, playbook, engine, sessions)
+    return Runtime(settings, clock, playbook, db, sessions, _secret(sessions, clock, "webhook"))

@@ -12,16 +12,15 @@ H = dict[str, str]
 
 
 def test_routes_refuse_missing_and_bad_tokens(app_client: TestClient) -> None:
-    app = app_client.app
     checked = 0
-    for route in app.routes:  # type: ignore[attr-defined]
-        path = getattr(route, "path", "")
+    spec = app_client.get("/openapi.json").json()
+    for path, operations in spec["paths"].items():
         if not path.startswith("/api/"):
             continue
-        for method in route.methods:
+        for method in operations:
             url = path.replace("{number}", "1")
             for headers in ({}, {"Authorization": "Bearer fb_wrong"}):
-                r = app_client.request(method, url, headers=headers, json={})
+                r = app_client.request(method, url, headers=headers)
                 assert r.status_code == 401, (method, url, r.status_code)
                 assert r.headers["www-authenticate"] == "Bearer"
                 checked += 1
@@ -45,19 +44,27 @@ def test_only_admin_creates_tokens_and_only_a_digest_is_stored(
     with runtime.sessions() as s:
         stored = s.scalars(select(ApiToken).where(ApiToken.name == "grafana")).one()
     assert secret not in (stored.digest, stored.prefix) and len(stored.digest) == 64
-    assert app_client.get("/api/v1/incidents",
-                          headers={"Authorization": f"Bearer {secret}"}).status_code == 200
+    assert (
+        app_client.get(
+            "/api/v1/incidents", headers={"Authorization": f"Bearer {secret}"}
+        ).status_code
+        == 200
+    )
 
 
 def test_private_incidents_are_hidden_from_non_admins(
     app_client: TestClient, responder: H, admin: H
 ) -> None:
-    r = app_client.post("/api/v1/incidents", headers=responder,
-                        json={"title": "Credential leak", "severity": "P0", "private": True})
+    r = app_client.post(
+        "/api/v1/incidents",
+        headers=responder,
+        json={"title": "Credential leak", "severity": "P0", "private": True},
+    )
     number = r.json()["id"]
     assert app_client.get(f"/api/v1/incidents/{number}", headers=responder).status_code == 404
-    assert app_client.get(f"/api/v1/incidents/{number}/timeline",
-                          headers=responder).status_code == 404
+    assert (
+        app_client.get(f"/api/v1/incidents/{number}/timeline", headers=responder).status_code == 404
+    )
     listed = app_client.get("/api/v1/incidents", headers=responder).json()
     assert listed["total"] == 0
     assert app_client.get(f"/api/v1/incidents/{number}", headers=admin).json()["private"] is True
@@ -67,7 +74,7 @@ def test_private_incidents_are_hidden_from_non_admins(
 def test_health_and_readiness_and_openapi(app_client: TestClient, runtime: Runtime) -> None:
     assert app_client.get("/healthz").json() == {"status": "ok"}
     ready = app_client.get("/readyz").json()
-    assert ready == {"status": "ready", "database": runtime.engine.dialect.name}
+    assert ready == {"status": "ready", "database": runtime.db.dialect.name}
     spec = app_client.get("/openapi.json").json()
     assert "/api/v1/incidents/{number}/timeline" in spec["paths"]
     assert "firebell" in app_client.get("/").text

@@ -32,8 +32,11 @@ def server(tmp_path: Path) -> Iterator[tuple[dict[str, str], str]]:
     env.pop("FIREBELL_TOKEN", None)
     env.pop("FIREBELL_URL", None)
     proc = subprocess.Popen(
-        [*FIREBELL, "serve", "--port", str(port)], env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [*FIREBELL, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -45,7 +48,8 @@ def server(tmp_path: Path) -> Iterator[tuple[dict[str, str], str]]:
             time.sleep(0.1)
     else:
         proc.kill()
-        pytest.fail("firebell serve did not become ready:\n" + (proc.stdout.read() if proc.stdout else ""))
+        output = proc.stdout.read() if proc.stdout else ""
+        pytest.fail("firebell serve did not become ready:\n" + output)
     try:
         yield env, url
     finally:

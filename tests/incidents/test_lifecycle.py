@@ -103,8 +103,12 @@ def test_transitions_follow_the_table(current: str, target: str) -> None:
 
 def test_severity_direction_and_reason() -> None:
     up = lifecycle.change_severity(state(severity="P2"), "P1", "broader impact")
-    assert up.details == {"from": "P2", "to": "P1", "direction": "escalated",
-                          "reason": "broader impact"}
+    assert up.details == {
+        "from": "P2",
+        "to": "P1",
+        "direction": "escalated",
+        "reason": "broader impact",
+    }
     down = lifecycle.change_severity(state(severity="P1"), "P3", "contained")
     assert down.details["direction"] == "downgraded"
 

@@ -111,8 +111,14 @@ def test_missing_file(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("text", "seconds", "business_days"),
-    [("5m", 300, 0), ("1h", 3600, 0), ("48h", 172800, 0), ("1w", 604800, 0), ("1bd", 0, 1),
-     ("3.5d", 302400, 0)],
+    [
+        ("5m", 300, 0),
+        ("1h", 3600, 0),
+        ("48h", 172800, 0),
+        ("1w", 604800, 0),
+        ("1bd", 0, 1),
+        ("3.5d", 302400, 0),
+    ],
 )
 def test_spans(text: str, seconds: int, business_days: int) -> None:
     span = Span.parse(text)

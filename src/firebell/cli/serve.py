@@ -50,9 +50,7 @@ def serve(
     settings = runtime.settings
     with transaction(runtime.sessions) as session:
         token = ensure_admin(session, runtime.clock)
-    typer.echo(
-        f"firebell at {settings.base_url}  (database: {runtime.engine.url.render_as_string()})"
-    )
+    typer.echo(f"firebell at {settings.base_url}  (database: {runtime.db.url.render_as_string()})")
     typer.echo(f"playbook {runtime.playbook.path} version {runtime.playbook.version}")
     if token is not None:
         saved = save_credentials(settings.home, settings.base_url, token)

@@ -84,7 +84,9 @@ def _field(loc: tuple[int | str, ...]) -> str:
 def _clean_loc(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
     # pydantic adds a segment naming the union or Literal member it tried; drop those.
     return tuple(
-        k for k in loc if not (isinstance(k, str) and k.startswith(("literal[", "function-")))
+        k
+        for k in loc
+        if not (isinstance(k, str) and (k == "[key]" or k.startswith(("literal[", "function-"))))
     )
 
 

@@ -18,6 +18,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from firebell.playbook.durations import Span
 
 SEVERITY_IDS = ("P0", "P1", "P2", "P3")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_.-]*$", max_length=64)]
 
 
@@ -47,6 +48,14 @@ class Organization(Strict):
     timezone: TimeZoneName = "UTC"
 
 
+class ContactMethodRule(Strict):
+    """Reach a person by `method`, `delay` after they are paged, for pages of `urgency`."""
+
+    method: Literal["email", "chat", "sms", "voice", "push", "webhook"]
+    delay: Span = Span()
+    urgency: Literal["high", "low", "any"] = "any"
+
+
 class Person(Strict):
     id: Identifier
     name: str
@@ -55,6 +64,11 @@ class Person(Strict):
     phone: str | None = None
     chat: str | None = None
     timezone: TimeZoneName = "UTC"
+    webhook_url: str | None = None
+    push_topic: str | None = None
+    notification_rules: list[ContactMethodRule] = Field(
+        default=[], description="Empty: on_call.default_notification_rules apply."
+    )
     example: bool = Field(
         default=False, description="A placeholder from the seed; replace with a real contact."
     )
@@ -154,6 +168,19 @@ class Rotation(Strict):
     offset: Span | None = None
     restrictions: list[Restriction] = []
 
+    @model_validator(mode="after")
+    def _anchor(self) -> Rotation:
+        # A start written without an offset is local time in the rotation's zone.
+        if self.start.tzinfo is None:
+            object.__setattr__(self, "start", self.start.replace(tzinfo=ZoneInfo(self.timezone)))
+        local = self.start.astimezone(ZoneInfo(self.timezone))
+        if self.handoff_weekday is not None and WEEKDAYS[local.weekday()] != self.handoff_weekday:
+            raise ValueError(
+                f"start {local:%Y-%m-%d %H:%M} is a {WEEKDAYS[local.weekday()]}, but "
+                f"handoff_weekday is {self.handoff_weekday}: start on a hand-off day"
+            )
+        return self
+
 
 class ScheduleLayer(Strict):
     rotation: Identifier
@@ -183,6 +210,9 @@ class EscalationPolicy(Strict):
     name: str
     description: str | None = None
     repeat: int = Field(default=0, ge=0, le=9, description="Extra passes after the last level.")
+    repeat_after: Span = Field(
+        default=Span.parse("15m"), description="Pause after the last level before a new pass."
+    )
     levels: list[EscalationLevel] = Field(min_length=1)
     severities: list[Literal["P0", "P1", "P2", "P3"]] = []
 
@@ -212,12 +242,6 @@ class Escalation(Strict):
     management_after: dict[Literal["P0", "P1", "P2", "P3"], Span] = {}
 
 
-class ContactMethodRule(Strict):
-    method: Literal["email", "chat", "sms", "voice", "push", "webhook"]
-    delay: Span = Span()
-    urgency: Literal["high", "low", "any"] = "any"
-
-
 class OnCall(Strict):
     rotations: list[Rotation] = []
     schedules: list[Schedule] = []
@@ -226,6 +250,9 @@ class OnCall(Strict):
     tools_checklist: dict[Literal["required", "optional"], list[str]] = {}
     handoff_procedure: list[str] = []
     handoff_channel: str | None = None
+    admins: list[Identifier] = Field(
+        default=[], description="People told when a level has nobody on call."
+    )
 
 
 class BusinessHours(Strict):
@@ -524,6 +551,8 @@ def _check_references(pb: Playbook) -> None:
     for rotation in pb.on_call.rotations:
         for member in rotation.members:
             need(f"rotation {rotation.id}", member, people, "person")
+    for admin in pb.on_call.admins:
+        need("on_call.admins", admin, people, "person")
     for schedule in pb.on_call.schedules:
         for layer in schedule.layers:
             need(f"schedule {schedule.id}", layer.rotation, rotations, "rotation")

@@ -91,3 +91,114 @@ class TimelineEvent(Base):
     actor: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(64))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+# --- paging engine ---------------------------------------------------------------------
+
+
+class Timer(Base):
+    """A durable "do this at due_at". `generation` fences stale timers: an escalation
+    bumps its generation when it stops or restarts, and a timer from an older generation
+    fires as a no-op."""
+
+    __tablename__ = "timers"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    due_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"))
+    generation: Mapped[int] = mapped_column(Integer, default=0)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime]
+    fired_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_timers_pending_due", "status", "due_at"),)
+
+
+class Message(Base):
+    """The outbox: one notification to one address, written with the decision behind it.
+
+    status: pending -> sending -> sent | failed, or pending -> cancelled. A row left in
+    `sending` past its lease (a crash mid-send) becomes `possibly_sent`: never dropped
+    silently and never blindly sent again.
+    """
+
+    __tablename__ = "messages"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(32))
+    person: Mapped[str | None] = mapped_column(String(64))
+    method: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(1000))
+    subject: Mapped[str] = mapped_column(String(500))
+    body: Mapped[str] = mapped_column(Text)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime]
+    lease_until: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_messages_status_not_before", "status", "not_before"),)
+
+
+class Escalation(Base):
+    """The paging state of one incident, with the policy snapshotted when paging began."""
+
+    __tablename__ = "escalations"
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), primary_key=True)
+    policy_id: Mapped[str] = mapped_column(String(64))
+    policy: Mapped[dict[str, Any]] = mapped_column(JSON)
+    urgency: Mapped[str] = mapped_column(String(8))
+    level: Mapped[int] = mapped_column(Integer, default=0)
+    pass_number: Mapped[int] = mapped_column(Integer, default=0)
+    generation: Mapped[int] = mapped_column(Integer, default=0)
+    state: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class RoundRobinPosition(Base):
+    """Where round-robin stands for one level of one policy; survives restarts."""
+
+    __tablename__ = "round_robin_positions"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ScheduleOverride(Base):
+    __tablename__ = "schedule_overrides"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    schedule: Mapped[str] = mapped_column(String(64), index=True)
+    person: Mapped[str] = mapped_column(String(64))
+    start_at: Mapped[datetime]
+    end_at: Mapped[datetime]
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(200))
+
+
+class HandoffNote(Base):
+    __tablename__ = "handoff_notes"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    schedule: Mapped[str] = mapped_column(String(64))
+    shift_start: Mapped[datetime]
+    outgoing: Mapped[str | None] = mapped_column(String(64))
+    incoming: Mapped[str | None] = mapped_column(String(64))
+    notes: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(200))
+
+
+class Secret(Base):
+    """Signing keys firebell must be able to use (not verify-only), e.g. webhook HMAC.
+    Tokens people present are never stored here: those are digests in api_tokens."""
+
+    __tablename__ = "secrets"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]

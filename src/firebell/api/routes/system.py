@@ -27,10 +27,10 @@ def healthz() -> dict[str, str]:
 def readyz(request: Request) -> JSONResponse | dict[str, str]:
     """Ready to take traffic: the database answers."""
     try:
-        ping(runtime_of(request).engine)
+        ping(runtime_of(request).db)
     except Exception as exc:  # any driver error means "not ready"
         return problem(503, "Not ready", f"database unreachable: {type(exc).__name__}")
-    return {"status": "ready", "database": runtime_of(request).engine.dialect.name}
+    return {"status": "ready", "database": runtime_of(request).db.dialect.name}
 
 
 @router.get("/api/v1/playbook", tags=["playbook"])

@@ -1,0 +1,201 @@
+"""The engine: fires due timers and delivers outbox messages.
+
+Each step is its own short transaction. On PostgreSQL, rows are claimed with
+``FOR UPDATE SKIP LOCKED`` so any number of engines share the work without doing any of
+it twice; on SQLite, one process runs the engine (``BEGIN IMMEDIATE`` serialises it).
+
+A message is marked ``sending`` (with a lease) and committed *before* the channel is
+called. If the process dies mid-send, the lease runs out and the row becomes
+``possibly_sent`` with a timeline event: a person may or may not have been paged, and
+firebell says so instead of guessing either way.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from firebell.channels.base import Channel, DeliveryError, Outgoing
+from firebell.clock import Clock
+from firebell.engine.delivery import LEASE, backoff, should_retry
+from firebell.incidents.service import record
+from firebell.store.db import transaction
+from firebell.store.models import Message, Timer
+
+log = logging.getLogger("firebell.engine")
+TimerHandler = Callable[[Session, Timer, datetime], None]
+
+
+@dataclass
+class Engine:
+    sessions: sessionmaker[Session]
+    clock: Clock
+    channels: Mapping[str, Channel]
+    handlers: dict[str, TimerHandler] = field(default_factory=dict)
+    batch: int = 200
+    worker_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
+
+    # --- timers ----------------------------------------------------------------------
+
+    def fire_due_timers(self) -> int:
+        now = self.clock.now()
+        with transaction(self.sessions) as session:
+            timers = list(
+                session.scalars(
+                    select(Timer)
+                    .where(Timer.status == "pending", Timer.due_at <= now)
+                    .order_by(Timer.due_at, Timer.id)
+                    .limit(self.batch)
+                    .with_for_update(skip_locked=True)
+                )
+            )
+            for timer in timers:
+                handler = self.handlers.get(timer.kind)
+                try:
+                    with session.begin_nested():
+                        if handler is None:
+                            raise LookupError(f"no handler for timer kind '{timer.kind}'")
+                        handler(session, timer, now)
+                except Exception as exc:  # one bad timer must not block the others
+                    log.exception("timer %s (%s) failed", timer.id, timer.kind)
+                    timer.status, timer.error = "failed", f"{type(exc).__name__}: {exc}"
+                else:
+                    timer.status = "fired"
+                timer.fired_at = now
+        return len(timers)
+
+    # --- messages ----------------------------------------------------------------------
+
+    def recover_stale_sends(self) -> int:
+        """`sending` rows whose lease ran out: the sender died; say so, never resend."""
+        now = self.clock.now()
+        with transaction(self.sessions) as session:
+            rows = list(
+                session.scalars(
+                    select(Message)
+                    .where(Message.status == "sending", Message.lease_until < now)
+                    .with_for_update(skip_locked=True)
+                )
+            )
+            for row in rows:
+                row.status = "possibly_sent"
+                row.last_error = "the sender stopped before the outcome was known"
+                if row.incident_id is not None:
+                    record(
+                        session,
+                        row.incident_id,
+                        now,
+                        "firebell",
+                        "page_possibly_sent",
+                        _describe(row),
+                    )
+        return len(rows)
+
+    def claim(self) -> list[Outgoing]:
+        now = self.clock.now()
+        with transaction(self.sessions) as session:
+            rows = list(
+                session.scalars(
+                    select(Message)
+                    .where(Message.status == "pending", Message.not_before <= now)
+                    .order_by(Message.not_before, Message.id)
+                    .limit(self.batch)
+                    .with_for_update(skip_locked=True)
+                )
+            )
+            for row in rows:
+                row.status = "sending"
+                row.attempts += 1
+                row.lease_until = now + LEASE
+            return [
+                Outgoing(
+                    r.id,
+                    r.incident_id,
+                    r.purpose,
+                    r.person,
+                    r.address,
+                    r.subject,
+                    r.body,
+                    {**r.payload, "method": r.method},
+                )
+                for r in rows
+            ]
+
+    def deliver(self, message: Outgoing) -> None:
+        method = str(message.payload["method"])
+        channel = self.channels.get(method)
+        error: DeliveryError | None = None
+        if channel is None:
+            error = DeliveryError(f"no {method} channel configured", transient=False)
+        else:
+            try:
+                channel.send(message)
+            except DeliveryError as exc:
+                error = exc
+            except Exception as exc:  # a bug in an adapter: retry like a transient error
+                log.exception("channel %s crashed on message %s", method, message.id)
+                error = DeliveryError(f"{type(exc).__name__}: {exc}", transient=True)
+        self._settle(message.id, error)
+
+    def _settle(self, message_id: int, error: DeliveryError | None) -> None:
+        now = self.clock.now()
+        with transaction(self.sessions) as session:
+            row = session.get(Message, message_id, with_for_update=True)
+            if row is None or row.status != "sending":
+                return
+            row.lease_until = None
+            if error is None:
+                row.status, row.sent_at = "sent", now
+                kind = "page_sent"
+            elif should_retry(row.attempts, error.transient):
+                row.status, row.not_before = "pending", now + backoff(row.attempts)
+                row.last_error = str(error)
+                kind = "page_retrying"
+            else:
+                row.status, row.last_error = "failed", str(error)
+                kind = "page_failed"
+            if row.incident_id is not None and kind != "page_retrying":
+                details = _describe(row)
+                if error is not None:
+                    details["error"] = str(error)
+                record(session, row.incident_id, now, "firebell", kind, details)
+
+    def deliver_due(self) -> int:
+        messages = self.claim()
+        for message in messages:
+            self.deliver(message)
+        return len(messages)
+
+    # --- the loop -------------------------------------------------------------------------
+
+    def run_once(self) -> int:
+        return self.recover_stale_sends() + self.fire_due_timers() + self.deliver_due()
+
+    def run(self, stop: threading.Event, interval: float = 0.2) -> None:
+        log.info("engine %s started", self.worker_id)
+        while not stop.is_set():
+            try:
+                busy = self.run_once()
+            except Exception:  # the database may be briefly unavailable: try again
+                log.exception("engine step failed")
+                busy = 0
+            if not busy:
+                stop.wait(interval)
+
+
+def _describe(row: Message) -> dict[str, object]:
+    return {
+        "message": row.id,
+        "purpose": row.purpose,
+        "person": row.person,
+        "method": row.method,
+        "attempts": row.attempts,
+    }

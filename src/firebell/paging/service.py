@@ -1,0 +1,475 @@
+"""Paging in storage: start, step, stop. Every decision writes its timeline event,
+its outbox messages and its next timer in the caller's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, Result, select, update
+from sqlalchemy.orm import Session
+
+from firebell import oncall
+from firebell.incidents.lifecycle import Change
+from firebell.incidents.service import record
+from firebell.paging import page_text
+from firebell.paging.policy import (
+    PolicySnapshot,
+    delay_before,
+    deliveries,
+    next_step,
+    pick,
+    snapshot,
+    urgency_of,
+)
+from firebell.paging.schedules import on_call
+from firebell.playbook.schema import Playbook
+from firebell.store.models import (
+    Escalation,
+    Incident,
+    Message,
+    RoundRobinPosition,
+    ScheduleOverride,
+    Timer,
+)
+
+ACTOR = "firebell"
+
+
+def overrides_for(session: Session, schedule_id: str, at: datetime) -> list[oncall.Override]:
+    rows = session.scalars(
+        select(ScheduleOverride).where(
+            ScheduleOverride.schedule == schedule_id,
+            ScheduleOverride.start_at <= at,
+            ScheduleOverride.end_at > at,
+        )
+    )
+    return [oncall.Override(str(r.id), r.person, r.start_at, r.end_at, r.created_at) for r in rows]
+
+
+def _rowcount(result: Result[Any]) -> int:
+    return cast(CursorResult[Any], result).rowcount
+
+
+class Pager:
+    def __init__(self, playbook: Callable[[], Playbook], methods: Callable[[], set[str]]) -> None:
+        # Callables, so a reloaded playbook or a newly configured channel is seen at once.
+        self._playbook = playbook
+        self._methods = methods
+
+    @property
+    def playbook(self) -> Playbook:
+        return self._playbook()
+
+    # --- incident hooks --------------------------------------------------------------
+
+    def on_change(
+        self, session: Session, incident: Incident, change: Change, now: datetime
+    ) -> None:
+        if change.kind == "declared":
+            if self.playbook.severity(incident.severity).paging in ("page", "notify"):
+                self.start(session, incident, now)
+        elif change.kind == "acknowledged":
+            self.stop(session, incident, "acknowledged", now)
+        elif change.kind in ("resolved", "closed"):
+            self.stop(session, incident, change.kind, now)
+        elif change.kind == "severity_changed" and change.details.get("direction") == "escalated":
+            wants_page = self.playbook.severity(incident.severity).paging == "page"
+            if wants_page and incident.acknowledged_at is None:
+                existing = session.get(Escalation, incident.id)
+                if existing is None or existing.state != "active":
+                    self.start(session, incident, now)
+
+    # --- decisions with side effects ----------------------------------------------------
+
+    def policy_for(self, incident: Incident) -> PolicySnapshot:
+        pb = self.playbook
+        policy_id = pb.escalation.default_policy
+        service = pb.service(incident.service) if incident.service else None
+        if incident.private and pb.escalation.security_policy:
+            policy_id = pb.escalation.security_policy
+        elif service is not None and service.escalation_policy:
+            policy_id = service.escalation_policy
+        policy = next(p for p in pb.escalation_policies if p.id == policy_id)
+        return snapshot(policy)
+
+    def start(self, session: Session, incident: Incident, now: datetime) -> Escalation:
+        policy = self.policy_for(incident)
+        severity = self.playbook.severity(incident.severity)
+        urgency = urgency_of(incident.severity)
+        escalation = session.get(Escalation, incident.id, with_for_update=True)
+        if escalation is None:
+            escalation = Escalation(
+                incident_id=incident.id,
+                policy_id=policy.id,
+                policy=policy.to_json(),
+                urgency=urgency,
+                level=0,
+                pass_number=0,
+                generation=0,
+                state="active",
+                started_at=now,
+                updated_at=now,
+            )
+            session.add(escalation)
+        else:  # restarted, e.g. after an escalation of severity
+            escalation.policy_id, escalation.policy = policy.id, policy.to_json()
+            escalation.urgency, escalation.state = urgency, "active"
+            escalation.level, escalation.pass_number = 0, 0
+            escalation.generation += 1
+            escalation.updated_at = now
+        session.flush()
+        record(
+            session,
+            incident.id,
+            now,
+            ACTOR,
+            "paging_started",
+            {"policy": policy.id, "urgency": urgency, "mode": severity.paging},
+        )
+        if severity.paging == "notify":
+            # P2: tell the first level once, no escalation.
+            self._activate(session, escalation, incident, policy, 0, 0, now, schedule_next=False)
+            escalation.state = "notified"
+            return escalation
+        immediate = sorted({lv - 1 for lv in severity.page_levels if 0 < lv <= len(policy.levels)})
+        for level in immediate[:-1]:
+            self._activate(
+                session, escalation, incident, policy, level, 0, now, schedule_next=False
+            )
+        self._activate(
+            session, escalation, incident, policy, immediate[-1] if immediate else 0, 0, now
+        )
+        return escalation
+
+    def _activate(
+        self,
+        session: Session,
+        escalation: Escalation,
+        incident: Incident,
+        policy: PolicySnapshot,
+        level: int,
+        pass_number: int,
+        now: datetime,
+        *,
+        schedule_next: bool = True,
+        due: datetime | None = None,
+    ) -> None:
+        """Page one level; then schedule the next (or, with nobody on call, go on at once)."""
+        while True:
+            escalation.level, escalation.pass_number = level, pass_number
+            escalation.updated_at = now
+            paged = self._page_level(session, escalation, incident, policy, level, pass_number, now)
+            step = next_step(policy, level, pass_number)
+            if not schedule_next:
+                return
+            if step is None:
+                escalation.state = "exhausted"
+                record(
+                    session,
+                    incident.id,
+                    now,
+                    ACTOR,
+                    "paging_exhausted",
+                    {"policy": policy.id, "activations": policy.activations},
+                )
+                return
+            if paged:
+                base = due or now
+                next_due = max(now, base + delay_before(policy, *step))
+                session.add(
+                    Timer(
+                        kind="escalate",
+                        due_at=next_due,
+                        status="pending",
+                        incident_id=incident.id,
+                        generation=escalation.generation,
+                        payload={"level": step[0], "pass": step[1]},
+                        created_at=now,
+                    )
+                )
+                return
+            level, pass_number = step  # nobody on call here: next level at once
+
+    def _page_level(
+        self,
+        session: Session,
+        escalation: Escalation,
+        incident: Incident,
+        policy: PolicySnapshot,
+        level: int,
+        pass_number: int,
+        now: datetime,
+    ) -> bool:
+        spec = policy.levels[level]
+        candidates = self._resolve_targets(session, spec.targets, now)
+        key = f"{policy.id}:{level}"
+        position_row = session.get(RoundRobinPosition, key, with_for_update=True)
+        position = position_row.position if position_row else 0
+        chosen, new_position = pick(candidates, spec.strategy, position)
+        if spec.strategy == "round_robin" and chosen:
+            if position_row is None:
+                session.add(RoundRobinPosition(key=key, position=new_position))
+            else:
+                position_row.position = new_position
+        where: dict[str, Any] = {
+            "level": level + 1,
+            "level_name": spec.name,
+            "pass": pass_number + 1,
+        }
+        if not chosen:
+            record(
+                session,
+                incident.id,
+                now,
+                ACTOR,
+                "nobody_on_call",
+                {**where, "targets": [list(t) for t in spec.targets]},
+            )
+            self._tell_admins(session, escalation, incident, spec.name, where, now)
+            return False
+        sent_methods: list[str] = []
+        skipped: list[str] = []
+        people = {p.id: p for p in self.playbook.people}
+        available = self._methods()
+        for person_id in chosen:
+            person = people.get(person_id)
+            if person is None:
+                skipped.append(f"{person_id}: not in the directory")
+                continue
+            plans, missing = deliveries(
+                person, self.playbook.on_call.default_notification_rules, escalation.urgency
+            )
+            skipped += [reason for _, reason in missing]
+            for plan in plans:
+                if plan.method not in available:
+                    skipped.append(f"{person_id}: no {plan.method} channel configured")
+                    continue
+                self._message(
+                    session,
+                    incident,
+                    "page",
+                    person_id,
+                    plan.method,
+                    plan.address,
+                    page_text.page_subject(incident),
+                    page_text.page_body(incident, spec.name),
+                    f"page:{incident.id}:{escalation.generation}:{pass_number}:{level}:"
+                    f"{person_id}:{plan.method}",
+                    now + plan.delay,
+                    now,
+                    where,
+                )
+                sent_methods.append(f"{person_id}/{plan.method}")
+        record(
+            session,
+            incident.id,
+            now,
+            ACTOR,
+            "level_paged",
+            {**where, "people": chosen, "deliveries": sent_methods, "skipped": skipped},
+        )
+        return True
+
+    def _resolve_targets(
+        self, session: Session, targets: tuple[tuple[str, str], ...], now: datetime
+    ) -> list[str]:
+        pb = self.playbook
+        people: list[str] = []
+        for kind, target_id in targets:
+            if kind == "person":
+                people.append(target_id)
+            elif kind == "team":
+                team = next((t for t in pb.teams if t.id == target_id), None)
+                if team is not None:
+                    people += team.members or ([team.lead] if team.lead else [])
+            else:
+                who = on_call(pb, target_id, now, overrides_for(session, target_id, now))
+                if who is not None:
+                    people.append(who)
+        return people
+
+    def _tell_admins(
+        self,
+        session: Session,
+        escalation: Escalation,
+        incident: Incident,
+        level_name: str,
+        where: dict[str, Any],
+        now: datetime,
+    ) -> None:
+        people = {p.id: p for p in self.playbook.people}
+        available = self._methods()
+        for admin_id in self.playbook.on_call.admins:
+            admin = people.get(admin_id)
+            if admin is None:
+                continue
+            for method, address in (("email", admin.email), ("webhook", admin.webhook_url)):
+                if address and method in available:
+                    self._message(
+                        session,
+                        incident,
+                        "admin",
+                        admin_id,
+                        method,
+                        address,
+                        f"[firebell] nobody on call for {level_name} (#{incident.id})",
+                        page_text.nobody_body(incident, level_name),
+                        f"nobody:{incident.id}:{escalation.generation}:{where['pass']}:"
+                        f"{where['level']}:{admin_id}:{method}",
+                        now,
+                        now,
+                        where,
+                    )
+
+    @staticmethod
+    def _message(
+        session: Session,
+        incident: Incident,
+        purpose: str,
+        person: str,
+        method: str,
+        address: str,
+        subject: str,
+        body: str,
+        dedupe_key: str,
+        not_before: datetime,
+        now: datetime,
+        payload: dict[str, Any],
+    ) -> None:
+        session.add(
+            Message(
+                incident_id=incident.id,
+                purpose=purpose,
+                person=person,
+                method=method,
+                address=address,
+                subject=subject,
+                body=body,
+                payload={"severity": incident.severity, "title": incident.title, **payload},
+                dedupe_key=dedupe_key,
+                status="pending",
+                attempts=0,
+                not_before=not_before,
+                lease_until=None,
+                created_at=now,
+                sent_at=None,
+                last_error=None,
+            )
+        )
+
+    def stop(self, session: Session, incident: Incident, reason: str, now: datetime) -> None:
+        escalation = session.get(Escalation, incident.id, with_for_update=True)
+        if escalation is None:
+            return
+        was_active = escalation.state == "active"
+        escalation.state = reason
+        escalation.generation += 1  # fences every timer already scheduled
+        escalation.updated_at = now
+        cancelled = _rowcount(
+            session.execute(
+                update(Message)
+                .where(
+                    Message.incident_id == incident.id,
+                    Message.status == "pending",
+                    Message.purpose.in_(("page", "admin")),
+                )
+                .values(status="cancelled")
+            )
+        )
+        session.execute(
+            update(Timer)
+            .where(
+                Timer.incident_id == incident.id,
+                Timer.status == "pending",
+                Timer.kind == "escalate",
+            )
+            .values(status="cancelled")
+        )
+        if was_active or cancelled:
+            record(
+                session,
+                incident.id,
+                now,
+                ACTOR,
+                "paging_stopped",
+                {"reason": reason, "cancelled_messages": cancelled},
+            )
+
+    def fire(self, session: Session, timer: Timer, now: datetime) -> None:
+        """An escalation timer is due: page its level unless it has been fenced off."""
+        assert timer.incident_id is not None
+        escalation = session.get(Escalation, timer.incident_id, with_for_update=True)
+        if escalation is None or escalation.state != "active":
+            return
+        if escalation.generation != timer.generation:
+            return  # stale: paging was stopped or restarted after this timer was set
+        incident = session.get(Incident, timer.incident_id)
+        assert incident is not None
+        policy = PolicySnapshot.from_json(escalation.policy)
+        self._activate(
+            session,
+            escalation,
+            incident,
+            policy,
+            timer.payload["level"],
+            timer.payload["pass"],
+            now,
+            due=timer.due_at,
+        )
+
+    def escalate(
+        self, session: Session, incident: Incident, level: int | None, actor: str, now: datetime
+    ) -> int:
+        """Page a level now (default: the next one) and continue the policy from there."""
+        escalation = session.get(Escalation, incident.id, with_for_update=True)
+        policy = (
+            PolicySnapshot.from_json(escalation.policy) if escalation else self.policy_for(incident)
+        )
+        if level is None:
+            current = escalation.level if escalation else -1
+            target = min(current + 1, len(policy.levels) - 1)
+        else:
+            if not 1 <= level <= len(policy.levels):
+                from firebell.errors import Invalid
+
+                raise Invalid.field("level", f"must be between 1 and {len(policy.levels)}")
+            target = level - 1
+        if escalation is None:
+            escalation = Escalation(
+                incident_id=incident.id,
+                policy_id=policy.id,
+                policy=policy.to_json(),
+                urgency=urgency_of(incident.severity),
+                level=target,
+                pass_number=0,
+                generation=0,
+                state="active",
+                started_at=now,
+                updated_at=now,
+            )
+            session.add(escalation)
+            session.flush()
+        else:
+            escalation.generation += 1
+            escalation.state = "active"
+            session.execute(
+                update(Timer)
+                .where(
+                    Timer.incident_id == incident.id,
+                    Timer.status == "pending",
+                    Timer.kind == "escalate",
+                )
+                .values(status="cancelled")
+            )
+        record(
+            session,
+            incident.id,
+            now,
+            actor,
+            "escalated_manually",
+            {"level": target + 1, "level_name": policy.levels[target].name},
+        )
+        self._activate(session, escalation, incident, policy, target, escalation.pass_number, now)
+        return target + 1
