@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from firebell.cli import incident_commands, playbook_commands
-from firebell.cli.serve import DatabaseUrl, Home, PlaybookFile, open_runtime, serve
+from firebell.cli.serve import DatabaseUrl, Home, PlaybookFile, open_runtime, serve, worker
 from firebell.errors import DomainError
 from firebell.store.db import transaction
 
@@ -17,6 +17,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command()(serve)
+app.command()(worker)
 app.add_typer(playbook_commands.app, name="playbook")
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 app.add_typer(token_app, name="token")

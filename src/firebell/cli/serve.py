@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import signal
 from pathlib import Path
 from typing import Annotated
 
@@ -13,6 +15,7 @@ from firebell.auth.tokens import ensure_admin
 from firebell.cli.client import save_credentials
 from firebell.cli.playbook_commands import report
 from firebell.config import Settings
+from firebell.engine.runner import EngineThread
 from firebell.playbook.loader import PlaybookError
 from firebell.runtime import Runtime, build_runtime
 from firebell.store.db import transaction
@@ -46,6 +49,7 @@ def serve(
     port: Annotated[int, typer.Option(envvar="FIREBELL_PORT")] = 8080,
 ) -> None:
     """Run firebell: HTTP API, web root and engine."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     runtime = open_runtime(home, database_url, playbook, host=host, port=port)
     settings = runtime.settings
     with transaction(runtime.sessions) as session:
@@ -57,4 +61,36 @@ def serve(
         typer.echo("First start: created the admin user and its API token (shown once):")
         typer.echo(f"  FIREBELL_TOKEN={token}")
         typer.echo(f"  (also saved for the CLI on this machine in {saved}, mode 0600)")
-    uvicorn.run(create_app(runtime), host=host, port=port, log_level="warning")
+    engine = EngineThread(runtime)
+    if engine.claim():
+        engine.start()
+        typer.echo(f"engine running ({runtime.engine.worker_id})")
+    else:
+        typer.echo("engine not started: another process runs it for this SQLite database")
+    try:
+        uvicorn.run(create_app(runtime), host=host, port=port, log_level="warning")
+    finally:
+        engine.shutdown()
+        runtime.close()
+
+
+def worker(
+    home: Home = None,
+    database_url: DatabaseUrl = None,
+    playbook: PlaybookFile = None,
+) -> None:
+    """Run only the engine (timers and deliveries); on PostgreSQL run as many as you like."""
+    runtime = open_runtime(home, database_url, playbook)
+    engine = EngineThread(runtime)
+    if not engine.claim():
+        typer.echo("error: another process runs the engine for this SQLite database", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"engine {runtime.engine.worker_id} running; Ctrl-C stops it")
+    stop = engine.stop
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        runtime.engine.run(stop, runtime.settings.engine_interval)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        runtime.close()
