@@ -25,7 +25,9 @@ from firebell.store.models import Base
 PG_ADMIN_URL = os.environ.get(
     "FIREBELL_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
-PG_DB = "firebell_test"
+# One database per test session, so parallel runs (and a developer's run beside CI) never
+# truncate each other's tables.
+PG_DB = f"firebell_test_{os.getpid()}"
 START = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
@@ -41,17 +43,19 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> str:
+def postgres_url() -> Iterator[str]:
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)"))
         conn.execute(text(f"CREATE DATABASE {PG_DB}"))
-    admin.dispose()
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + PG_DB
     engine = make_engine(url)
     upgrade(engine)
     engine.dispose()
-    return url
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)"))
+    admin.dispose()
 
 
 def _truncate_postgres(url: str) -> None:

@@ -6,12 +6,13 @@ Runtime, so there is exactly one way the pieces are put together.
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine as DbEngine
 from sqlalchemy.orm import Session, sessionmaker
 
+from firebell.api.ratelimit import TokenBuckets
+from firebell.auth.keys import derive, master_key
 from firebell.channels.base import Channel
 from firebell.channels.email import EmailChannel
 from firebell.channels.webhook import WebhookChannel
@@ -19,11 +20,14 @@ from firebell.clock import Clock, SystemClock
 from firebell.config import Settings
 from firebell.engine.worker import Engine
 from firebell.incidents.service import IncidentService
+from firebell.intake import heartbeats
+from firebell.intake.ingest import Ingestor
+from firebell.intake.integrations import Integrations
 from firebell.paging.service import Pager
 from firebell.playbook.loader import LoadedPlaybook, load_playbook
 from firebell.store.db import make_engine, make_sessionmaker, transaction
 from firebell.store.migrate import upgrade
-from firebell.store.models import PlaybookVersion, Secret
+from firebell.store.models import PlaybookVersion
 
 
 @dataclass
@@ -33,34 +37,41 @@ class Runtime:
     playbook: LoadedPlaybook
     db: DbEngine
     sessions: sessionmaker[Session]
-    webhook_secret: str
+    master_key: bytes
+    webhook_secret: str = field(init=False)
     incidents: IncidentService = field(init=False)
     pager: Pager = field(init=False)
     channels: dict[str, Channel] = field(init=False)
     engine: Engine = field(init=False)
+    integrations: Integrations = field(init=False)
+    ingestor: Ingestor = field(init=False)
+    rate_limits: TokenBuckets = field(init=False)
 
     def __post_init__(self) -> None:
+        self.webhook_secret = derive(self.master_key, "webhook-signing", 64)
         self.incidents = IncidentService(self.sessions, self.clock, self.playbook)
         self.channels = {"webhook": WebhookChannel(self.webhook_secret)}
         if self.settings.smtp is not None:
             self.channels["email"] = EmailChannel(self.settings.smtp)
         self.pager = Pager(lambda: self.playbook.playbook, lambda: set(self.channels))
         self.incidents.hooks.append(self.pager.on_change)
+        self.integrations = Integrations(self.playbook.playbook, self.master_key)
+        self.ingestor = Ingestor(self.incidents)
+        self.rate_limits = TokenBuckets()
         self.engine = Engine(
-            self.sessions, self.clock, self.channels, handlers={"escalate": self.pager.fire}
+            self.sessions,
+            self.clock,
+            self.channels,
+            handlers={"escalate": self.pager.fire},
+            steps=[
+                lambda: heartbeats.check_due(
+                    self.sessions, self.clock, self.ingestor, lambda: self.integrations.by_id
+                )
+            ],
         )
 
     def close(self) -> None:
         self.db.dispose()
-
-
-def _secret(sessions: sessionmaker[Session], clock: Clock, name: str) -> str:
-    with transaction(sessions) as session:
-        row = session.get(Secret, name)
-        if row is None:
-            row = Secret(name=name, value=secrets.token_urlsafe(32), created_at=clock.now())
-            session.add(row)
-        return row.value
 
 
 def build_runtime(
@@ -85,4 +96,5 @@ def build_runtime(
                     first_loaded_at=clock.now(),
                 )
             )
-    return Runtime(settings, clock, playbook, db, sessions, _secret(sessions, clock, "webhook"))
+    master = master_key(settings.home)
+    return Runtime(settings, clock, playbook, db, sessions, master)

@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request, Response
 
 from firebell import __version__
 from firebell.api import problems
-from firebell.api.routes import incidents, system
+from firebell.api.routes import incidents, intake, system
 from firebell.runtime import Runtime
 from firebell.web import index
 
@@ -28,7 +28,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     async def limit_body(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        # Refuse an oversized body before reading it (intake routes set their own limits).
+        # Refuse an oversized body before reading it (intake routes also check as they read).
         length = request.headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > MAX_BODY_BYTES:
             return problems.problem(
@@ -40,5 +40,6 @@ def create_app(runtime: Runtime) -> FastAPI:
 
     app.include_router(system.router)
     app.include_router(incidents.router)
+    app.include_router(intake.router)
     app.include_router(index.router)
     return app

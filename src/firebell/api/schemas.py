@@ -47,6 +47,15 @@ class CommanderIn(Body):
     commander: str = Field(min_length=1, max_length=200)
 
 
+class EscalateIn(Body):
+    level: int | None = Field(default=None, ge=1, description="Default: the next level")
+
+
+class EscalateOut(BaseModel):
+    incident_id: int
+    level: int
+
+
 class TokenIn(Body):
     name: str = Field(min_length=1, max_length=200)
     role: Literal["viewer", "responder", "admin"]

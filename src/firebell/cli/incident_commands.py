@@ -188,3 +188,31 @@ def register(app: typer.Typer) -> None:
             output.emit_json(data)
         else:
             output.timeline_table(data["events"])
+
+    @app.command()
+    @reports_errors
+    def integrations(as_json: JsonFlag = False) -> None:
+        """List intake integrations with their format, key and URL (admin token)."""
+        data = Client.from_env().request("GET", "/api/v1/integrations")
+        if as_json:
+            output.emit_json(data)
+            return
+        table = output.Table("Id", "Format", "Service", "Key", "URL", box=None)
+        for item in data["integrations"]:
+            table.add_row(item["id"], item["format"], item["service"], item["key"], item["url"])
+        output.console.print(table)
+
+    @app.command()
+    @reports_errors
+    def escalate(
+        number: int,
+        level: Annotated[int | None, typer.Option(help="Escalation level (default: next)")] = None,
+        as_json: JsonFlag = False,
+    ) -> None:
+        """Page an escalation level now and continue the policy from there."""
+        body = {"level": level} if level is not None else None
+        data = Client.from_env().request("POST", f"/api/v1/incidents/{number}/escalate", json=body)
+        if as_json:
+            output.emit_json(data)
+        else:
+            output.console.print(f"Incident #{number}: paged level {data['level']}")

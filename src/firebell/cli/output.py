@@ -9,6 +9,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+__all__ = ["Table", "console"]
+
 console = Console()
 
 

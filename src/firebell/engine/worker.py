@@ -40,6 +40,8 @@ class Engine:
     clock: Clock
     channels: Mapping[str, Channel]
     handlers: dict[str, TimerHandler] = field(default_factory=dict)
+    # Other due-work checks with their own tables (e.g. heartbeats); each returns work done.
+    steps: list[Callable[[], int]] = field(default_factory=list)
     batch: int = 200
     worker_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
 
@@ -177,7 +179,10 @@ class Engine:
     # --- the loop -------------------------------------------------------------------------
 
     def run_once(self) -> int:
-        return self.recover_stale_sends() + self.fire_due_timers() + self.deliver_due()
+        done = self.recover_stale_sends() + self.fire_due_timers()
+        for step in self.steps:
+            done += step()
+        return done + self.deliver_due()
 
     def run(self, stop: threading.Event, interval: float = 0.2) -> None:
         log.info("engine %s started", self.worker_id)

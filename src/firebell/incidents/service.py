@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from firebell.auth.principal import Principal
 from firebell.clock import Clock
-from firebell.errors import Invalid, NotFound
+from firebell.errors import Conflict, Invalid, NotFound
 from firebell.incidents import lifecycle
 from firebell.incidents.lifecycle import Change, IncidentState
 from firebell.playbook.loader import LoadedPlaybook
@@ -91,50 +91,55 @@ class IncidentService:
     # --- writes ----------------------------------------------------------------------
 
     def declare(self, declaration: Declaration, actor: Principal) -> Incident:
-        self._validate_declaration(declaration)
-        now = self.clock.now()
+        self.validate(declaration)
         with transaction(self.sessions) as session:
-            incident = Incident(
-                title=declaration.title.strip(),
-                summary=declaration.summary,
-                severity=declaration.severity,
-                status="investigating",
-                service=declaration.service,
-                private=declaration.private,
-                drill=declaration.drill,
-                commander=declaration.commander,
-                created_by=actor.name,
-                playbook_version=self.playbook.version,
-                impact_started_at=declaration.impact_started_at,
-                detected_at=declaration.detected_at or now,
-                declared_at=now,
-                updated_at=now,
+            return self.declare_in(session, declaration, actor.name, self.clock.now())
+
+    def declare_in(
+        self, session: Session, declaration: Declaration, actor: str, now: datetime
+    ) -> Incident:
+        """Declare inside the caller's transaction (intake uses this with its alert rows)."""
+        incident = Incident(
+            title=declaration.title.strip(),
+            summary=declaration.summary,
+            severity=declaration.severity,
+            status="investigating",
+            service=declaration.service,
+            private=declaration.private,
+            drill=declaration.drill,
+            commander=declaration.commander,
+            created_by=actor,
+            playbook_version=self.playbook.version,
+            impact_started_at=declaration.impact_started_at,
+            detected_at=declaration.detected_at or now,
+            declared_at=now,
+            updated_at=now,
+        )
+        session.add(incident)
+        session.flush()
+        change = Change(
+            "declared",
+            {},
+            {
+                "title": incident.title,
+                "severity": incident.severity,
+                "service": incident.service,
+                "private": incident.private,
+                "drill": incident.drill,
+                "playbook_version": incident.playbook_version,
+            },
+        )
+        record(session, incident.id, now, actor, change.kind, change.details)
+        if declaration.commander:
+            record(
+                session,
+                incident.id,
+                now,
+                actor,
+                "commander_assigned",
+                {"from": None, "to": declaration.commander},
             )
-            session.add(incident)
-            session.flush()
-            change = Change(
-                "declared",
-                {},
-                {
-                    "title": incident.title,
-                    "severity": incident.severity,
-                    "service": incident.service,
-                    "private": incident.private,
-                    "drill": incident.drill,
-                    "playbook_version": incident.playbook_version,
-                },
-            )
-            record(session, incident.id, now, actor.name, change.kind, change.details)
-            if declaration.commander:
-                record(
-                    session,
-                    incident.id,
-                    now,
-                    actor.name,
-                    "commander_assigned",
-                    {"from": None, "to": declaration.commander},
-                )
-            self._run_hooks(session, incident, change, now)
+        self._run_hooks(session, incident, change, now)
         return incident
 
     def acknowledge(self, number: int, actor: Principal) -> Incident:
@@ -162,6 +167,21 @@ class IncidentService:
     def assign_commander(self, number: int, commander: str, actor: Principal) -> Incident:
         return self._apply(number, actor, lambda s, _now: lifecycle.assign_commander(s, commander))
 
+    def escalate(
+        self,
+        number: int,
+        level: int | None,
+        actor: Principal,
+        pager: Callable[[Session, Incident, int | None, str, datetime], int],
+    ) -> int:
+        """Manual escalation; the pager decides whom, in this transaction."""
+        now = self.clock.now()
+        with transaction(self.sessions) as session:
+            incident = self._locked(session, number, actor)
+            if incident.status not in lifecycle.OPEN_STATUSES:
+                raise Conflict(f"incident #{number} is {incident.status}; nothing to escalate")
+            return pager(session, incident, level, actor.name, now)
+
     def add_note(self, number: int, text: str, actor: Principal) -> TimelineEvent:
         change = lifecycle.add_note(text)
         now = self.clock.now()
@@ -180,13 +200,25 @@ class IncidentService:
         now = self.clock.now()
         with transaction(self.sessions) as session:
             incident = self._locked(session, number, actor)
-            change = decide(state_of(incident), now)
-            for name, value in change.fields.items():
-                setattr(incident, name, value)
-            incident.updated_at = now
-            record(session, incident.id, now, actor.name, change.kind, change.details)
-            self._run_hooks(session, incident, change, now)
+            self.apply_in(session, incident, decide, actor.name, now)
         return incident
+
+    def apply_in(
+        self,
+        session: Session,
+        incident: Incident,
+        decide: Callable[[IncidentState, datetime], Change],
+        actor: str,
+        now: datetime,
+    ) -> Change:
+        """Decide and write one change inside the caller's transaction (row already locked)."""
+        change = decide(state_of(incident), now)
+        for name, value in change.fields.items():
+            setattr(incident, name, value)
+        incident.updated_at = now
+        record(session, incident.id, now, actor, change.kind, change.details)
+        self._run_hooks(session, incident, change, now)
+        return change
 
     def _run_hooks(
         self, session: Session, incident: Incident, change: Change, now: datetime
@@ -252,7 +284,7 @@ class IncidentService:
             raise NotFound(f"incident #{number} does not exist")
         return incident
 
-    def _validate_declaration(self, declaration: Declaration) -> None:
+    def validate(self, declaration: Declaration) -> None:
         pb = self.playbook.playbook
         if not declaration.title.strip():
             raise Invalid.field("title", "an incident needs a title")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, time
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
@@ -467,12 +467,71 @@ class Drills(Strict):
     scenarios: list[str] = Field(min_length=1)
 
 
+SeverityId = Literal["P0", "P1", "P2", "P3"]
+
+
+class RouteMatcher(Strict):
+    """Alertmanager-style: `labels.<name>` or an event field, compared with = != =~ !~."""
+
+    field: str
+    op: Literal["=", "!=", "=~", "!~"] = "="
+    value: str
+
+
+class RouteRule(Strict):
+    name: str
+    match: list[RouteMatcher] = []
+    service: Identifier | None = None
+    severity: SeverityId | None = None
+
+
+class IntegrationOptions(Strict):
+    """How one integration's events become alerts. Every field is optional."""
+
+    # Severity: a label holding P0..P3 wins; else routing; else the decision tree with
+    # the sender's word mapped through severity_map; else default_severity.
+    severity_label: str | None = None
+    override_label: str | None = None
+    severity_map: dict[str, SeverityId] = {}
+    default_severity: SeverityId = "P2"
+    routing: list[RouteRule] = []
+    auto_resolve: bool = Field(
+        default=False,
+        description="Resolve the incident when its source resolves every alert "
+        "(otherwise it moves to monitoring).",
+    )
+    rate_limit_per_minute: int = Field(default=6000, ge=1)
+    rate_limit_burst: int = Field(default=1000, ge=1)
+    # generic webhooks: dotted paths or JSONPath into the posted document
+    summary_path: str | None = None
+    dedup_key_path: str | None = None
+    severity_path: str | None = None
+    resolve_path: str | None = None
+    resolve_values: list[str] = []
+    acknowledge_path: str | None = None
+    acknowledge_values: list[str] = []
+    labels_path: str | None = None
+    # heartbeats
+    interval: Span | None = None
+    grace: Span | None = None
+    severity: SeverityId | None = None
+    summary: str | None = None
+
+
 class Integration(Strict):
     id: Identifier
     name: str
     format: Literal["alertmanager", "pagerduty", "opsgenie", "grafana", "generic", "heartbeat"]
     service: Identifier
-    options: dict[str, Any] = {}
+    options: IntegrationOptions = IntegrationOptions()
+
+    @model_validator(mode="after")
+    def _format_needs(self) -> Integration:
+        if self.format == "generic" and not self.options.summary_path:
+            raise ValueError("a generic integration needs options.summary_path")
+        if self.format == "heartbeat" and self.options.interval is None:
+            raise ValueError("a heartbeat integration needs options.interval")
+        return self
 
 
 class Playbook(Strict):
@@ -579,6 +638,13 @@ def _check_references(pb: Playbook) -> None:
             need(f"template {family_id}.{variant_id}", variant.audience, audiences, "audience")
     for integration in pb.integrations:
         need(f"integration {integration.id}", integration.service, services, "service")
+        for rule in integration.options.routing:
+            need(
+                f"integration {integration.id} rule '{rule.name}'",
+                rule.service,
+                services,
+                "service",
+            )
     if problems:
         raise ValueError("; ".join(problems))
 

@@ -194,11 +194,62 @@ class HandoffNote(Base):
     created_by: Mapped[str] = mapped_column(String(200))
 
 
-class Secret(Base):
-    """Signing keys firebell must be able to use (not verify-only), e.g. webhook HMAC.
-    Tokens people present are never stored here: those are digests in api_tokens."""
+# --- alert intake ------------------------------------------------------------------------
 
-    __tablename__ = "secrets"
-    name: Mapped[str] = mapped_column(String(64), primary_key=True)
-    value: Mapped[str] = mapped_column(String(200))
+
+class Alert(Base):
+    """One signal from a source, deduplicated by (integration, dedup key, fingerprint).
+
+    An Alertmanager group is one dedup key with one row per alert fingerprint; other
+    formats have an empty fingerprint. Only one *open* row exists per identity: after a
+    resolve, the same key opens a new alert (PagerDuty's semantics).
+    """
+
+    __tablename__ = "alerts"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    integration: Mapped[str] = mapped_column(String(64))
+    dedup_key: Mapped[str] = mapped_column(String(255))
+    fingerprint: Mapped[str] = mapped_column(String(128), default="")
+    status: Mapped[str] = mapped_column(String(16))  # triggered | acknowledged | resolved
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), index=True)
+    service: Mapped[str] = mapped_column(String(64))
+    severity: Mapped[str] = mapped_column(String(4))
+    summary: Mapped[str] = mapped_column(String(1024))
+    source: Mapped[str] = mapped_column(String(255))
+    labels: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    silenced_by: Mapped[str | None] = mapped_column(String(64))
+    events: Mapped[int] = mapped_column(Integer, default=1)
+    first_seen_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index("ix_alerts_identity", "integration", "dedup_key", "fingerprint", "status"),
+    )
+
+
+class Heartbeat(Base):
+    """A heartbeat monitor's state; `due_at` is its timer (NULL until the first ping)."""
+
+    __tablename__ = "heartbeats"
+    integration: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_ping_at: Mapped[datetime | None]
+    due_at: Mapped[datetime | None] = mapped_column(index=True)
+    alert_open: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Silence(Base):
+    """Alerts matching these label matchers (and service, if set) are recorded but page
+    nobody while the silence is active. A maintenance window is a silence on a service."""
+
+    __tablename__ = "silences"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))  # silence | maintenance
+    service: Mapped[str | None] = mapped_column(String(64))
+    matchers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    comment: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime]

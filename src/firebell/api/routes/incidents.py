@@ -10,6 +10,8 @@ from fastapi import APIRouter, Query, Request, status
 from firebell.api.schemas import (
     CommanderIn,
     DeclareIn,
+    EscalateIn,
+    EscalateOut,
     IncidentList,
     IncidentOut,
     NoteIn,
@@ -129,3 +131,15 @@ def resolve(
 def timeline(number: int, request: Request, actor: Principal = Viewer) -> Timeline:
     events = runtime_of(request).incidents.timeline(number, actor)
     return Timeline(incident_id=number, events=[TimelineEventOut.of(e) for e in events])
+
+
+@router.post("/{number}/escalate", response_model=EscalateOut)
+def escalate(
+    number: int, request: Request, body: EscalateIn | None = None, actor: Principal = Responder
+) -> EscalateOut:
+    """Page a level of the escalation policy now (default: the next one)."""
+    runtime = runtime_of(request)
+    level = runtime.incidents.escalate(
+        number, body.level if body else None, actor, runtime.pager.escalate
+    )
+    return EscalateOut(incident_id=number, level=level)

@@ -49,3 +49,23 @@ def new_token(body: TokenIn, request: Request, _actor: Principal = Admin) -> Tok
     with transaction(runtime.sessions) as session:
         row, secret = create_token(session, runtime.clock, name=body.name, role=body.role)
     return TokenOut(id=row.id, name=row.name, role=row.role, token=secret)
+
+
+@router.get("/api/v1/integrations", tags=["intake"])
+def integrations(request: Request, _actor: Principal = Admin) -> dict[str, Any]:
+    """Each integration with its format, secret key and full intake URL (admins only)."""
+    runtime = runtime_of(request)
+    base = str(request.base_url).rstrip("/")
+    return {
+        "integrations": [
+            {
+                "id": live.id,
+                "name": live.spec.name,
+                "format": live.spec.format,
+                "service": live.spec.service,
+                "key": live.key,
+                "url": live.url(base),
+            }
+            for live in runtime.integrations.all()
+        ]
+    }

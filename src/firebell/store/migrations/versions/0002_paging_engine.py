@@ -65,13 +65,6 @@ def upgrade() -> None:
         )
 
     op.create_table(
-        "secrets",
-        sa.Column("name", sa.String(length=64), nullable=False),
-        sa.Column("value", sa.String(length=200), nullable=False),
-        sa.Column("created_at", firebell.store.types.UTCDateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("name"),
-    )
-    op.create_table(
         "escalations",
         sa.Column(
             "incident_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
@@ -173,7 +166,6 @@ def downgrade() -> None:
 
     op.drop_table("messages")
     op.drop_table("escalations")
-    op.drop_table("secrets")
     with op.batch_alter_table("schedule_overrides", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_schedule_overrides_schedule"))
 

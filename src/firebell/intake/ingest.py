@@ -1,0 +1,277 @@
+"""Alerts into storage: dedup, attach to or open incidents, resolve — one transaction.
+
+Called by the HTTP intake routes and the heartbeat check. Everything an event causes
+(alert rows, incident, timeline, pages) is written in the caller's transaction, so the
+2xx goes out only once it is all committed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from firebell.incidents import lifecycle
+from firebell.incidents.lifecycle import OPEN_STATUSES
+from firebell.incidents.service import Declaration, IncidentService, record
+from firebell.intake.decide import decide
+from firebell.intake.event import AlertEvent, GroupEvent
+from firebell.intake.integrations import LiveIntegration
+from firebell.intake.routing import Matcher
+from firebell.store.models import Alert, Incident, Silence
+
+
+@dataclass
+class Outcome:
+    """What one request did, for the response and the tests."""
+
+    created: int = 0
+    updated: int = 0
+    resolved: int = 0
+    acknowledged: int = 0
+    dropped: int = 0
+    silenced: int = 0
+    incidents: set[int] | None = None
+
+    def touch(self, incident_id: int | None) -> None:
+        if incident_id is not None:
+            if self.incidents is None:
+                self.incidents = set()
+            self.incidents.add(incident_id)
+
+
+def active_silence(session: Session, event: AlertEvent, service: str, now: datetime) -> str | None:
+    rows = session.scalars(
+        select(Silence).where(Silence.starts_at <= now, Silence.ends_at > now)
+    ).all()
+    for silence in rows:
+        if silence.service is not None and silence.service != service:
+            continue
+        matchers = [
+            Matcher(m["field"], m["op"], m["value"]) for m in silence.matchers.get("all", [])
+        ]
+        if all(m.matches(event) for m in matchers):
+            return f"{silence.kind} #{silence.id}"
+    return None
+
+
+class Ingestor:
+    def __init__(self, incidents: IncidentService) -> None:
+        self.incidents = incidents
+
+    def ingest(
+        self,
+        session: Session,
+        integration: LiveIntegration,
+        events: list[AlertEvent],
+        now: datetime,
+        group: GroupEvent | None = None,
+    ) -> Outcome:
+        outcome = Outcome()
+        labels = dict(group.common_labels) if group is not None else None
+        for event in events:
+            self._one(session, integration, event, now, outcome, labels, group)
+        return outcome
+
+    def _open_alert(self, session: Session, integration: str, event: AlertEvent) -> Alert | None:
+        return session.scalars(
+            select(Alert)
+            .where(
+                Alert.integration == integration,
+                Alert.dedup_key == event.dedup_key,
+                Alert.fingerprint == (event.fingerprint or ""),
+                Alert.status != "resolved",
+            )
+            .order_by(Alert.id.desc())
+            .limit(1)
+            .with_for_update()
+        ).first()
+
+    def _one(
+        self,
+        session: Session,
+        integration: LiveIntegration,
+        event: AlertEvent,
+        now: datetime,
+        outcome: Outcome,
+        group_labels: dict[str, str] | None,
+        group: GroupEvent | None,
+    ) -> None:
+        actor = f"integration:{integration.id}"
+        alert = self._open_alert(session, integration.id, event)
+        if event.action == "trigger":
+            if alert is not None:
+                alert.last_seen_at, alert.events = now, alert.events + 1
+                alert.summary = event.summary[:1024]
+                outcome.updated += 1
+                outcome.touch(alert.incident_id)
+                return
+            self._open(session, integration, event, now, outcome, group_labels, group, actor)
+            return
+        if alert is None:
+            outcome.dropped += 1  # ack/resolve of an unknown key: dropped, as PagerDuty does
+            return
+        alert.last_seen_at, alert.events = now, alert.events + 1
+        outcome.touch(alert.incident_id)
+        if event.action == "acknowledge":
+            if alert.status == "triggered":
+                alert.status = "acknowledged"
+                outcome.acknowledged += 1
+                self._acknowledge_incident(session, alert, actor, now)
+            return
+        alert.status, alert.resolved_at = "resolved", now
+        outcome.resolved += 1
+        self._maybe_settle_incident(session, integration, alert, actor, now)
+
+    def _open(
+        self,
+        session: Session,
+        integration: LiveIntegration,
+        event: AlertEvent,
+        now: datetime,
+        outcome: Outcome,
+        group_labels: dict[str, str] | None,
+        group: GroupEvent | None,
+        actor: str,
+    ) -> None:
+        labels = {**(group_labels or {}), **event.labels}
+        decision = decide(
+            event, integration.spec.options, integration.rules, integration.spec.service, labels
+        )
+        details: dict[str, Any] = {
+            "event": event.details,
+            "links": [{"href": link.href, "text": link.text} for link in event.links],
+        }
+        if group is not None:
+            details["group_key"] = group.group_key
+            details["truncated_alerts"] = group.truncated_alerts
+        alert = Alert(
+            integration=integration.id,
+            dedup_key=event.dedup_key,
+            fingerprint=event.fingerprint or "",
+            status="triggered",
+            service=decision.service,
+            severity=decision.severity,
+            summary=event.summary[:1024],
+            source=event.source[:255],
+            labels=event.labels,
+            details=details,
+            silenced_by=active_silence(session, event, decision.service, now),
+            events=1,
+            first_seen_at=now,
+            last_seen_at=now,
+            resolved_at=None,
+        )
+        session.add(alert)
+        outcome.created += 1
+        if alert.silenced_by is not None:
+            outcome.silenced += 1  # recorded, pages nobody
+            return
+        incident = session.scalars(
+            select(Incident)
+            .where(
+                Incident.service == decision.service,
+                Incident.status.in_(OPEN_STATUSES),
+                Incident.drill.is_(False),
+            )
+            .order_by(Incident.id.desc())
+            .limit(1)
+            .with_for_update()
+        ).first()
+        info: dict[str, Any] = {
+            "integration": integration.id,
+            "summary": alert.summary,
+            "dedup_key": event.dedup_key,
+            "fingerprint": event.fingerprint,
+            "severity": decision.severity,
+            "why": decision.reason,
+        }
+        if group is not None and group.truncated_alerts:
+            info["truncated_alerts"] = group.truncated_alerts
+        if incident is None:
+            incident = self.incidents.declare_in(
+                session,
+                Declaration(
+                    title=alert.summary[:500],
+                    severity=decision.severity,
+                    service=decision.service,
+                    summary=event.details.get("description")
+                    if isinstance(event.details.get("description"), str)
+                    else None,
+                    impact_started_at=event.occurred_at
+                    if event.occurred_at and event.occurred_at <= now
+                    else None,
+                    detected_at=now,
+                ),
+                actor,
+                now,
+            )
+            record(session, incident.id, now, actor, "classified", info)
+        else:
+            record(session, incident.id, now, actor, "alert_attached", info)
+        alert.incident_id = incident.id
+        session.flush()
+        outcome.touch(incident.id)
+
+    def _acknowledge_incident(
+        self, session: Session, alert: Alert, actor: str, now: datetime
+    ) -> None:
+        incident = self._incident(session, alert)
+        if (
+            incident is not None
+            and incident.acknowledged_at is None
+            and (incident.status in OPEN_STATUSES)
+        ):
+            self.incidents.apply_in(
+                session, incident, lambda s, t: lifecycle.acknowledge(s, actor, t), actor, now
+            )
+
+    def _maybe_settle_incident(
+        self,
+        session: Session,
+        integration: LiveIntegration,
+        alert: Alert,
+        actor: str,
+        now: datetime,
+    ) -> None:
+        incident = self._incident(session, alert)
+        if incident is None or incident.status not in OPEN_STATUSES:
+            return
+        still_open = session.scalars(
+            select(Alert.id)
+            .where(Alert.incident_id == incident.id, Alert.status != "resolved")
+            .limit(1)
+        ).first()
+        record(
+            session,
+            incident.id,
+            now,
+            actor,
+            "alert_resolved",
+            {
+                "dedup_key": alert.dedup_key,
+                "fingerprint": alert.fingerprint or None,
+                "open_alerts_left": still_open is not None,
+            },
+        )
+        if still_open is not None:
+            return
+        if integration.spec.options.auto_resolve:
+            self.incidents.apply_in(
+                session, incident, lambda s, t: lifecycle.resolve(s, t), actor, now
+            )
+        elif incident.status != "monitoring":
+            self.incidents.apply_in(
+                session, incident, lambda s, t: lifecycle.set_status(s, "monitoring", t), actor, now
+            )
+
+    @staticmethod
+    def _incident(session: Session, alert: Alert) -> Incident | None:
+        if alert.incident_id is None:
+            return None
+        return session.scalars(
+            select(Incident).where(Incident.id == alert.incident_id).with_for_update()
+        ).first()
