@@ -25,6 +25,7 @@ from firebell.intake.ingest import Ingestor
 from firebell.intake.integrations import Integrations
 from firebell.paging.service import Pager
 from firebell.playbook.loader import LoadedPlaybook, load_playbook
+from firebell.schedules.service import HandoffNotifier, Schedules
 from firebell.store.db import make_engine, make_sessionmaker, transaction
 from firebell.store.migrate import upgrade
 from firebell.store.models import PlaybookVersion
@@ -46,6 +47,8 @@ class Runtime:
     integrations: Integrations = field(init=False)
     ingestor: Ingestor = field(init=False)
     rate_limits: TokenBuckets = field(init=False)
+    schedules: Schedules = field(init=False)
+    handoffs: HandoffNotifier = field(init=False)
 
     def __post_init__(self) -> None:
         self.webhook_secret = derive(self.master_key, "webhook-signing", 64)
@@ -58,11 +61,15 @@ class Runtime:
         self.integrations = Integrations(self.playbook.playbook, self.master_key)
         self.ingestor = Ingestor(self.incidents)
         self.rate_limits = TokenBuckets()
+        self.schedules = Schedules(
+            self.sessions, self.clock, self.playbook.playbook, self.master_key
+        )
+        self.handoffs = HandoffNotifier(self.schedules, lambda: set(self.channels))
         self.engine = Engine(
             self.sessions,
             self.clock,
             self.channels,
-            handlers={"escalate": self.pager.fire},
+            handlers={"escalate": self.pager.fire, HandoffNotifier.KIND: self.handoffs.fire},
             steps=[
                 lambda: heartbeats.check_due(
                     self.sessions, self.clock, self.ingestor, lambda: self.integrations.by_id

@@ -818,10 +818,10 @@ def test_one_integration_of_each_format(pb: Playbook) -> None:
     assert {i.service for i in pb.integrations} == {pb.services[0].id}
     generic = next(i for i in pb.integrations if i.format == "generic")
     for key in ("summary_path", "dedup_key_path", "severity_path", "resolve_path"):
-        assert key in generic.options
+        assert getattr(generic.options, key)
     heartbeat = next(i for i in pb.integrations if i.format == "heartbeat")
-    assert span(heartbeat.options["interval"]) == span("5m")
-    assert span(heartbeat.options["grace"]) == span("1m")
+    assert heartbeat.options.interval == span("5m")
+    assert heartbeat.options.grace == span("1m")
 
 
 def test_runbooks(pb: Playbook) -> None:

@@ -56,6 +56,13 @@ class Client:
         return cls(url.rstrip("/"), token)
 
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self._send(method, path, **kwargs)
+        return response.json() if response.content else None
+
+    def request_text(self, method: str, path: str, **kwargs: Any) -> str:
+        return self._send(method, path, **kwargs).text
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         if not self.token:
             raise CliError(
                 "no API token: set FIREBELL_TOKEN (printed by the first `firebell serve`, "
@@ -75,7 +82,7 @@ class Client:
             ) from None
         if response.status_code >= 400:
             raise CliError(_describe(response), 1)
-        return response.json() if response.content else None
+        return response
 
 
 def _describe(response: httpx.Response) -> str:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from firebell.cli import incident_commands, playbook_commands
+from firebell.cli import incident_commands, oncall_commands, playbook_commands
 from firebell.cli.serve import DatabaseUrl, Home, PlaybookFile, open_runtime, serve, worker
 from firebell.errors import DomainError
 from firebell.store.db import transaction
@@ -22,6 +22,7 @@ app.add_typer(playbook_commands.app, name="playbook")
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 incident_commands.register(app)
+oncall_commands.register(app)
 
 
 @token_app.command("create")

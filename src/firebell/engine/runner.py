@@ -39,6 +39,7 @@ class EngineThread:
         return True
 
     def start(self) -> None:
+        self.runtime.handoffs.ensure_timers()
         self.thread = threading.Thread(
             target=self.runtime.engine.run,
             args=(self.stop, self.runtime.settings.engine_interval),
