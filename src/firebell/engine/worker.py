@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from firebell.channels.base import Channel, DeliveryError, Outgoing
@@ -171,10 +171,29 @@ class Engine:
                 record(session, row.incident_id, now, "firebell", kind, details)
 
     def deliver_due(self) -> int:
+        claimed_at = self.clock.now()
         messages = self.claim()
-        for message in messages:
+        for i, message in enumerate(messages):
+            # FIX (lease outlived by its own batch): the whole batch is claimed with one
+            # lease, but sent one message after another. Slow receivers could use the lease
+            # up before the last rows were even tried; another engine would then mark them
+            # `possibly_sent`, so a page that was never sent was never retried (or a page
+            # that was sent was not recorded). Once half the lease is gone, hand the rows
+            # not yet tried back to `pending`: this engine knows they were not sent.
+            if self.clock.now() - claimed_at > LEASE / 2:
+                self._release([m.id for m in messages[i:]])
+                break
             self.deliver(message)
         return len(messages)
+
+    def _release(self, ids: list[int]) -> None:
+        """Rows claimed but not tried: back to pending, as if never claimed."""
+        with transaction(self.sessions) as session:
+            session.execute(
+                update(Message)
+                .where(Message.id.in_(ids), Message.status == "sending")
+                .values(status="pending", lease_until=None, attempts=Message.attempts - 1)
+            )
 
     # --- the loop -------------------------------------------------------------------------
 

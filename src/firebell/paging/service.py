@@ -52,6 +52,25 @@ def _rowcount(result: Result[Any]) -> int:
     return cast(CursorResult[Any], result).rowcount
 
 
+def _cancel_timers(session: Session, incident_id: int) -> None:
+    """Cancel the incident's pending escalation timers.
+
+    FIX (deadlock with the engine on PostgreSQL): the engine row-locks due timers and
+    then waits for this incident's locks, which an ack, resolve or manual escalation
+    already holds; a plain UPDATE of those timers waited for the engine in turn, and
+    PostgreSQL aborted one side (typically the acknowledge). Timers the engine holds are
+    skipped: the generation bumped by the caller fences them, so they fire as no-ops.
+    """
+    ids = select(Timer.id).where(
+        Timer.incident_id == incident_id,
+        Timer.status == "pending",
+        Timer.kind == "escalate",
+    )
+    free = list(session.scalars(ids.with_for_update(skip_locked=True)))
+    if free:
+        session.execute(update(Timer).where(Timer.id.in_(free)).values(status="cancelled"))
+
+
 class Pager:
     def __init__(self, playbook: Callable[[], Playbook], methods: Callable[[], set[str]]) -> None:
         # Callables, so a reloaded playbook or a newly configured channel is seen at once.
@@ -378,15 +397,7 @@ class Pager:
                 .values(status="cancelled")
             )
         )
-        session.execute(
-            update(Timer)
-            .where(
-                Timer.incident_id == incident.id,
-                Timer.status == "pending",
-                Timer.kind == "escalate",
-            )
-            .values(status="cancelled")
-        )
+        _cancel_timers(session, incident.id)
         if was_active or cancelled:
             record(
                 session,
@@ -400,13 +411,17 @@ class Pager:
     def fire(self, session: Session, timer: Timer, now: datetime) -> None:
         """An escalation timer is due: page its level unless it has been fenced off."""
         assert timer.incident_id is not None
+        # FIX (deadlock with acknowledge on PostgreSQL): lock the incident before its
+        # escalation, in the order every incident change (ack, resolve, escalate) takes
+        # them. Locking the escalation first and then inserting rows that reference the
+        # incident (a key-share lock) could deadlock with an ack holding the incident.
+        incident = session.get(Incident, timer.incident_id, with_for_update=True)
+        assert incident is not None
         escalation = session.get(Escalation, timer.incident_id, with_for_update=True)
         if escalation is None or escalation.state != "active":
             return
         if escalation.generation != timer.generation:
             return  # stale: paging was stopped or restarted after this timer was set
-        incident = session.get(Incident, timer.incident_id)
-        assert incident is not None
         policy = PolicySnapshot.from_json(escalation.policy)
         self._activate(
             session,
@@ -454,15 +469,7 @@ class Pager:
         else:
             escalation.generation += 1
             escalation.state = "active"
-            session.execute(
-                update(Timer)
-                .where(
-                    Timer.incident_id == incident.id,
-                    Timer.status == "pending",
-                    Timer.kind == "escalate",
-                )
-                .values(status="cancelled")
-            )
+            _cancel_timers(session, incident.id)
         record(
             session,
             incident.id,

@@ -182,7 +182,8 @@ async def generic(key: str, request: Request) -> Response:
     return await _keyed_intake(request, key, "generic", parse)
 
 
-@router.api_route("/api/v1/intake/heartbeat/{key}", methods=["GET", "POST"])
+@router.get("/api/v1/intake/heartbeat/{key}", operation_id="heartbeat_ping_get")
+@router.post("/api/v1/intake/heartbeat/{key}", operation_id="heartbeat_ping_post")
 async def heartbeat(key: str, request: Request) -> Response:
     """A ping. Silence past the interval plus grace opens one alert; the next ping resolves it."""
     runtime = runtime_of(request)
