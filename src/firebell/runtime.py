@@ -17,6 +17,7 @@ from firebell.channels.base import Channel
 from firebell.channels.email import EmailChannel
 from firebell.channels.webhook import WebhookChannel
 from firebell.clock import Clock, SystemClock
+from firebell.comms.service import CADENCE, Comms
 from firebell.config import Settings
 from firebell.engine.worker import Engine
 from firebell.incidents.service import IncidentService
@@ -48,6 +49,7 @@ class Runtime:
     ingestor: Ingestor = field(init=False)
     rate_limits: TokenBuckets = field(init=False)
     schedules: Schedules = field(init=False)
+    comms: Comms = field(init=False)
     handoffs: HandoffNotifier = field(init=False)
 
     def __post_init__(self) -> None:
@@ -58,6 +60,8 @@ class Runtime:
             self.channels["email"] = EmailChannel(self.settings.smtp)
         self.pager = Pager(lambda: self.playbook.playbook, lambda: set(self.channels))
         self.incidents.hooks.append(self.pager.on_change)
+        self.comms = Comms(self.sessions, self.clock, self.playbook.playbook, self.incidents)
+        self.incidents.hooks.append(self.comms.on_change)
         self.integrations = Integrations(self.playbook.playbook, self.master_key)
         self.ingestor = Ingestor(self.incidents)
         self.rate_limits = TokenBuckets()
@@ -69,7 +73,11 @@ class Runtime:
             self.sessions,
             self.clock,
             self.channels,
-            handlers={"escalate": self.pager.fire, HandoffNotifier.KIND: self.handoffs.fire},
+            handlers={
+                "escalate": self.pager.fire,
+                HandoffNotifier.KIND: self.handoffs.fire,
+                CADENCE: self.comms.fire,
+            },
             steps=[
                 lambda: heartbeats.check_due(
                     self.sessions, self.clock, self.ingestor, lambda: self.integrations.by_id

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from firebell.cli import incident_commands, oncall_commands, playbook_commands
+from firebell.cli import comms_commands, incident_commands, oncall_commands, playbook_commands
 from firebell.cli.serve import DatabaseUrl, Home, PlaybookFile, open_runtime, serve, worker
 from firebell.errors import DomainError
 from firebell.store.db import transaction
@@ -23,6 +23,7 @@ token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 incident_commands.register(app)
 oncall_commands.register(app)
+comms_commands.register(app)
 
 
 @token_app.command("create")

@@ -73,6 +73,8 @@ class Incident(Base):
     resolved_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
+    # What people said about it, for messages: impact, actions, root cause, eta...
+    facts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     __table_args__ = (
         Index("ix_incidents_status", "status"),
@@ -253,3 +255,21 @@ class Silence(Base):
     comment: Mapped[str] = mapped_column(Text)
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime]
+
+
+# --- communications ------------------------------------------------------------------------
+
+
+class PublicUpdate(Base):
+    """A status-page update of an incident, rendered from the playbook's status_page
+    variants, kept for the public status page (Statuspage's status words)."""
+
+    __tablename__ = "public_updates"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    impact: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(500))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(200))

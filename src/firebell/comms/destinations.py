@@ -1,0 +1,69 @@
+"""An audience's channel strings as deliveries (pure).
+
+| channel string          | delivered as                                   |
+|-------------------------|------------------------------------------------|
+| `#name`                 | chat message to that channel (Slack Web API)   |
+| `user@host`             | email                                          |
+| `slack:https://…`       | Slack incoming webhook                         |
+| `teams:https://…`       | Microsoft Teams workflow webhook               |
+| `mattermost:https://…`  | Mattermost incoming webhook                    |
+| `webhook:https://…`     | signed firebell webhook                        |
+| `sms:+1555…`            | SMS                                            |
+| `ntfy:topic`            | ntfy push                                      |
+| `status_page`           | a public update kept for the status page       |
+| `customer_email`        | recorded as not deliverable: no subscriber list |
+| `jira:KEY`              | recorded as not deliverable: no ticket adapter  |
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PREFIXES = {
+    "slack:": "slack",
+    "teams:": "teams",
+    "mattermost:": "mattermost",
+    "webhook:": "webhook",
+    "sms:": "sms",
+    "ntfy:": "push",
+}
+
+
+@dataclass(frozen=True)
+class Destination:
+    kind: str  # "message", "status_page" or "unsupported"
+    method: str = ""
+    address: str = ""
+    reason: str = ""
+
+
+def destination(channel: str) -> Destination:
+    channel = channel.strip()
+    if channel == "status_page":
+        return Destination("status_page")
+    if channel.startswith("#"):
+        return Destination("message", "chat", channel)
+    for prefix, method in PREFIXES.items():
+        if channel.startswith(prefix):
+            return Destination("message", method, channel[len(prefix) :])
+    if "@" in channel and " " not in channel and not channel.startswith("@"):
+        return Destination("message", "email", channel)
+    if channel == "customer_email":
+        return Destination("unsupported", reason="no customer subscriber list is configured")
+    if channel.startswith("jira:"):
+        return Destination("unsupported", reason="no ticket adapter is configured")
+    return Destination("unsupported", reason=f"unknown channel '{channel}'")
+
+
+def variant_for(channel: str, variants: list[str]) -> str | None:
+    """Which variant of a template family suits a channel of an audience."""
+    if channel == "status_page" and "status_page" in variants:
+        return "status_page"
+    if channel == "customer_email":
+        for name in ("customer_email", "external"):
+            if name in variants:
+                return name
+    for name in ("internal", "advance_notice"):
+        if name in variants:
+            return name
+    return variants[0] if variants else None
