@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import platformdirs
 
 from firebell.channels.email import SmtpSettings
+from firebell.channels.registry import ChannelSettings, channel_settings_from_env
 
 
 def default_home() -> Path:
@@ -25,6 +26,9 @@ class Settings:
     engine_interval: float = 0.2  # seconds between engine polls when idle
     smtp: SmtpSettings | None = None  # None: the email channel is off
     run_engine: bool = True
+    slack_signing_secret: str | None = None  # turns the chat command endpoints on
+    bridge_base_url: str | None = None  # a Jitsi-style server: each war room gets a room
+    channels: ChannelSettings = field(default_factory=ChannelSettings)
 
     @property
     def base_url(self) -> str:
@@ -48,6 +52,9 @@ class Settings:
         pb = playbook or (Path(p) if (p := os.environ.get("FIREBELL_PLAYBOOK")) else None)
         return cls(
             smtp=smtp_from_env(),
+            channels=channel_settings_from_env(),
+            slack_signing_secret=os.environ.get("FIREBELL_SLACK_SIGNING_SECRET") or None,
+            bridge_base_url=os.environ.get("FIREBELL_BRIDGE_BASE_URL") or None,
             home=home,
             database_url=url,
             playbook_path=pb,

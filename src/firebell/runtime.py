@@ -15,8 +15,14 @@ from firebell.api.ratelimit import TokenBuckets
 from firebell.auth.keys import derive, master_key
 from firebell.channels.base import Channel
 from firebell.channels.email import EmailChannel
+from firebell.channels.registry import build_channels
+from firebell.channels.slack_api import SlackApi
 from firebell.channels.webhook import WebhookChannel
 from firebell.clock import Clock, SystemClock
+from firebell.command.roles import IncidentCommand
+from firebell.command.war_room import WarRooms
+from firebell.command.watch import KIND as WATCH_KIND
+from firebell.command.watch import Watcher
 from firebell.comms.service import CADENCE, Comms
 from firebell.config import Settings
 from firebell.engine.worker import Engine
@@ -50,18 +56,36 @@ class Runtime:
     rate_limits: TokenBuckets = field(init=False)
     schedules: Schedules = field(init=False)
     comms: Comms = field(init=False)
+    command: IncidentCommand = field(init=False)
+    war_rooms: WarRooms = field(init=False)
+    watcher: Watcher = field(init=False)
     handoffs: HandoffNotifier = field(init=False)
 
     def __post_init__(self) -> None:
         self.webhook_secret = derive(self.master_key, "webhook-signing", 64)
         self.incidents = IncidentService(self.sessions, self.clock, self.playbook)
-        self.channels = {"webhook": WebhookChannel(self.webhook_secret)}
+        self.channels = build_channels(self.settings.channels)
+        self.channels["webhook"] = WebhookChannel(self.webhook_secret)
         if self.settings.smtp is not None:
             self.channels["email"] = EmailChannel(self.settings.smtp)
         self.pager = Pager(lambda: self.playbook.playbook, lambda: set(self.channels))
         self.incidents.hooks.append(self.pager.on_change)
         self.comms = Comms(self.sessions, self.clock, self.playbook.playbook, self.incidents)
         self.incidents.hooks.append(self.comms.on_change)
+        self.command = IncidentCommand(
+            self.sessions, self.clock, self.playbook.playbook, self.incidents
+        )
+        self.war_rooms = WarRooms(
+            self.sessions,
+            self.clock,
+            self.playbook.playbook,
+            self.chat_api,
+            self.settings.bridge_base_url,
+        )
+        self.watcher = Watcher(
+            self.playbook.playbook, self.incidents, self.command, self.war_rooms, self.pager
+        )
+        self.incidents.hooks.append(self.watcher.on_change)
         self.integrations = Integrations(self.playbook.playbook, self.master_key)
         self.ingestor = Ingestor(self.incidents)
         self.rate_limits = TokenBuckets()
@@ -77,12 +101,26 @@ class Runtime:
                 "escalate": self.pager.fire,
                 HandoffNotifier.KIND: self.handoffs.fire,
                 CADENCE: self.comms.fire,
+                WATCH_KIND: self.watcher.fire,
+                "checkpoint": self.war_rooms.checkpoint,
             },
             steps=[
+                self.war_rooms.open_pending,
                 lambda: heartbeats.check_due(
                     self.sessions, self.clock, self.ingestor, lambda: self.integrations.by_id
-                )
+                ),
             ],
+        )
+
+    def chat_api(self) -> SlackApi | None:
+        """The chat system's Web API, if one is configured (war rooms need it)."""
+        slack = self.settings.channels.slack_api
+        if slack is None:
+            return None
+        return SlackApi(
+            slack.bot_token.get_secret_value(),
+            base_url=slack.base_url,
+            timeout=self.settings.channels.timeout,
         )
 
     def close(self) -> None:

@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request, Response
 
 from firebell import __version__
 from firebell.api import problems
-from firebell.api.routes import comms, incidents, intake, oncall, system
+from firebell.api.routes import chat, command, comms, incidents, intake, oncall, system
 from firebell.runtime import Runtime
 from firebell.web import index
 
@@ -43,5 +43,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(intake.router)
     app.include_router(oncall.router)
     app.include_router(comms.router)
+    app.include_router(command.router)
+    app.include_router(chat.router)
     app.include_router(index.router)
     return app

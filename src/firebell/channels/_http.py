@@ -8,7 +8,9 @@ scrubbed from them.
 
 from __future__ import annotations
 
+import functools
 import json
+import ssl
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -27,6 +29,12 @@ class RateLimited(DeliveryError):
     def __init__(self, reason: str, retry_after: float | None) -> None:
         super().__init__(reason, transient=True)
         self.retry_after = retry_after
+
+
+@functools.cache
+def ssl_context() -> ssl.SSLContext:
+    """Built once: loading the CA bundle for every request costs tens of milliseconds."""
+    return httpx.create_ssl_context()
 
 
 def redact(text: str, secrets: Iterable[str | None]) -> str:
@@ -90,6 +98,7 @@ def post(
             data=form,
             content=content,
             timeout=timeout,
+            verify=ssl_context(),
         )
     except (httpx.UnsupportedProtocol, httpx.InvalidURL, httpx.LocalProtocolError) as exc:
         # A malformed address or request: retrying cannot help.
@@ -98,7 +107,7 @@ def post(
     except httpx.TransportError as exc:  # refused, reset, DNS, timeouts
         reason = redact(f"{type(exc).__name__}: {exc}", [*secrets, url])
         raise DeliveryError(reason, transient=True) from None
-    check(response, secrets)
+    check(response, [*secrets, url])  # an error page might echo the URL back
     return response
 
 

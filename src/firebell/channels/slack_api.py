@@ -111,7 +111,8 @@ class SlackApi:
         error = str(data.get("error") or "unknown_error")
         if error == "ratelimited":
             wait = _http.retry_after(response)
-            raise _http.RateLimited(f"Slack {method}: ratelimited", wait)
+            hint = f" (retry after {wait:g}s)" if wait is not None else ""
+            raise _http.RateLimited(f"Slack {method}: ratelimited{hint}", wait)
         raise SlackApiError(method, error, transient=error in TRANSIENT_ERRORS)
 
     # --- methods ----------------------------------------------------------------------------

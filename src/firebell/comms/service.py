@@ -348,7 +348,9 @@ class Comms:
             merged = {**(incident.facts or {}), **facts}
             incident.facts = {k: v for k, v in merged.items() if v is not None}
             incident.updated_at = now
-            record(session, number, now, actor.name, "facts_updated", {"facts": facts})
+            change = Change("facts_updated", {}, {"facts": facts})
+            record(session, number, now, actor.name, change.kind, change.details)
+            self.incidents.run_hooks(session, incident, change, now)
         return incident
 
     # --- cadence --------------------------------------------------------------------

@@ -139,7 +139,7 @@ class IncidentService:
                 "commander_assigned",
                 {"from": None, "to": declaration.commander},
             )
-        self._run_hooks(session, incident, change, now)
+        self.run_hooks(session, incident, change, now)
         return incident
 
     def acknowledge(self, number: int, actor: Principal) -> Incident:
@@ -217,10 +217,10 @@ class IncidentService:
             setattr(incident, name, value)
         incident.updated_at = now
         record(session, incident.id, now, actor, change.kind, change.details)
-        self._run_hooks(session, incident, change, now)
+        self.run_hooks(session, incident, change, now)
         return change
 
-    def _run_hooks(
+    def run_hooks(
         self, session: Session, incident: Incident, change: Change, now: datetime
     ) -> None:
         for hook in self.hooks:

@@ -220,6 +220,7 @@ class Pager:
         level: int,
         pass_number: int,
         now: datetime,
+        key_prefix: str = "page",
     ) -> bool:
         spec = policy.levels[level]
         candidates = self._resolve_targets(session, spec.targets, now)
@@ -274,7 +275,7 @@ class Pager:
                     plan.address,
                     page_text.page_subject(incident),
                     page_text.page_body(incident, spec.name),
-                    f"page:{incident.id}:{escalation.generation}:{pass_number}:{level}:"
+                    f"{key_prefix}:{incident.id}:{escalation.generation}:{pass_number}:{level}:"
                     f"{person_id}:{plan.method}",
                     now + plan.delay,
                     now,
@@ -479,4 +480,41 @@ class Pager:
             {"level": target + 1, "level_name": policy.levels[target].name},
         )
         self._activate(session, escalation, incident, policy, target, escalation.pass_number, now)
+        return target + 1
+
+    def notify_next_level(
+        self, session: Session, incident: Incident, reason: str, now: datetime
+    ) -> int:
+        """Page the level after the current one once (e.g. an SLA breach), without
+        restarting the policy or touching an acknowledged escalation's state."""
+        escalation = session.get(Escalation, incident.id, with_for_update=True)
+        policy = (
+            PolicySnapshot.from_json(escalation.policy) if escalation else self.policy_for(incident)
+        )
+        if escalation is None:
+            escalation = Escalation(
+                incident_id=incident.id,
+                policy_id=policy.id,
+                policy=policy.to_json(),
+                urgency=urgency_of(incident.severity),
+                level=-1,
+                pass_number=0,
+                generation=0,
+                state="notified",
+                started_at=now,
+                updated_at=now,
+            )
+            session.add(escalation)
+            session.flush()
+        target = min(escalation.level + 1, len(policy.levels) - 1)
+        self._page_level(
+            session,
+            escalation,
+            incident,
+            policy,
+            target,
+            escalation.pass_number,
+            now,
+            key_prefix=f"notify-{reason}-{now.timestamp():.0f}",
+        )
         return target + 1

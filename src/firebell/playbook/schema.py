@@ -58,6 +58,9 @@ class ContactMethodRule(Strict):
 
 class Person(Strict):
     id: Identifier
+    chat_user_id: str | None = Field(
+        default=None, description="The person's user id in chat (Slack U…), for invites."
+    )
     name: str
     role: str | None = None
     email: str | None = None
@@ -223,12 +226,34 @@ class SubjectMatterExpert(Strict):
 
 
 class EscalationCriterion(Strict):
+    """One of the seed's escalation criteria as a rule firebell evaluates.
+
+    trigger: `duration` (open for `after`), `fact` (the incident fact `fact` is true,
+    optionally once open for `after`), `related_incidents` (`count` open incidents of
+    `applies_to` severities on the same service or root cause within `window`), or
+    `manual` (shown as guidance; people apply it).
+    """
+
     id: Identifier
     description: str
     to: Literal["P0", "P1", "management"]
     action: Literal["propose", "perform", "notify"] = "propose"
     after: Span | None = None
     applies_to: list[Literal["P0", "P1", "P2", "P3"]] = []
+    trigger: Literal["duration", "fact", "related_incidents", "manual"] = "manual"
+    fact: str | None = None
+    window: Span | None = None
+    count: int = Field(default=2, ge=2)
+
+    @model_validator(mode="after")
+    def _trigger_complete(self) -> EscalationCriterion:
+        if self.trigger == "duration" and self.after is None:
+            raise ValueError("a duration trigger needs 'after'")
+        if self.trigger == "fact" and not self.fact:
+            raise ValueError("a fact trigger needs 'fact'")
+        if self.trigger == "related_incidents" and self.window is None:
+            raise ValueError("a related_incidents trigger needs 'window'")
+        return self
 
 
 class Escalation(Strict):

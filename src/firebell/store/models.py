@@ -273,3 +273,62 @@ class PublicUpdate(Base):
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
     created_by: Mapped[str] = mapped_column(String(200))
+
+
+# --- incident command ----------------------------------------------------------------------
+
+
+class RoleAssignment(Base):
+    """Who holds a war-room role; a hand-over ends one row and starts the next."""
+
+    __tablename__ = "role_assignments"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    role: Mapped[str] = mapped_column(String(64))
+    person: Mapped[str] = mapped_column(String(200))
+    assigned_at: Mapped[datetime]
+    assigned_by: Mapped[str] = mapped_column(String(200))
+    released_at: Mapped[datetime | None]
+
+
+class Task(Base):
+    """'Person X, please do Y. Confirm?': assigned -> acknowledged -> done."""
+
+    __tablename__ = "tasks"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    assignee: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(200))
+    acknowledged_at: Mapped[datetime | None]
+    done_at: Mapped[datetime | None]
+
+
+class WarRoom(Base):
+    """An incident's war room. `state`: pending -> opening -> open (| failed), closed.
+    The chat calls happen outside any transaction; this row is their durable intent."""
+
+    __tablename__ = "war_rooms"
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16))
+    rule: Mapped[str] = mapped_column(String(64))
+    channel_name: Mapped[str] = mapped_column(String(80))
+    channel_id: Mapped[str | None] = mapped_column(String(64))
+    topic: Mapped[str] = mapped_column(String(250))
+    bridge_url: Mapped[str | None] = mapped_column(String(500))
+    invitees: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    requested_at: Mapped[datetime]
+    opened_at: Mapped[datetime | None]
+
+
+class ChatRequest(Base):
+    """Signatures of chat requests already handled: a replayed request is refused."""
+
+    __tablename__ = "chat_requests"
+    signature: Mapped[str] = mapped_column(String(100), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(index=True)
