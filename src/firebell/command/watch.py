@@ -21,7 +21,7 @@ from firebell.incidents.lifecycle import OPEN_STATUSES, Change
 from firebell.incidents.service import IncidentService, record
 from firebell.paging.service import Pager
 from firebell.playbook.schema import EscalationCriterion, Playbook
-from firebell.store.models import Incident, Message, Timer, WarRoom
+from firebell.store.models import Escalation, Incident, Message, Timer, WarRoom
 
 ACTOR = "firebell"
 KIND = "command"
@@ -351,7 +351,19 @@ class Watcher:
                 "late_by_seconds": int((now - due).total_seconds()),
             },
         )
-        # Never silent: the next escalation level hears about it.
+        # Never silent: the next escalation level hears about it, unless the escalation
+        # policy is still paging on its own (it reaches the next level on its schedule).
+        escalation = session.get(Escalation, incident.id)
+        if escalation is not None and escalation.state == "active":
+            record(
+                session,
+                incident.id,
+                now,
+                ACTOR,
+                "sla_escalated",
+                {"clock": clock, "level": None, "note": "the escalation policy is paging"},
+            )
+            return
         level = self.pager.notify_next_level(session, incident, f"sla-{clock}", now)
         record(session, incident.id, now, ACTOR, "sla_escalated", {"clock": clock, "level": level})
 

@@ -96,7 +96,7 @@ class Engine:
                         row.incident_id,
                         now,
                         "firebell",
-                        "page_possibly_sent",
+                        _event(row, "possibly_sent"),
                         _describe(row),
                     )
         return len(rows)
@@ -156,15 +156,15 @@ class Engine:
             row.lease_until = None
             if error is None:
                 row.status, row.sent_at = "sent", now
-                kind = "page_sent"
+                kind = _event(row, "sent")
             elif should_retry(row.attempts, error.transient):
                 row.status, row.not_before = "pending", now + backoff(row.attempts)
                 row.last_error = str(error)
-                kind = "page_retrying"
+                kind = ""  # retries are not news; the final outcome is
             else:
                 row.status, row.last_error = "failed", str(error)
-                kind = "page_failed"
-            if row.incident_id is not None and kind != "page_retrying":
+                kind = _event(row, "failed")
+            if row.incident_id is not None and kind:
                 details = _describe(row)
                 if error is not None:
                     details["error"] = str(error)
@@ -213,6 +213,12 @@ class Engine:
                 busy = 0
             if not busy:
                 stop.wait(interval)
+
+
+def _event(row: Message, outcome: str) -> str:
+    """Timeline kind for a delivery outcome: `page_sent` for pages and admin alerts,
+    `message_sent` for everything else (updates, reminders, war-room posts...)."""
+    return f"page_{outcome}" if row.purpose in ("page", "admin") else f"message_{outcome}"
 
 
 def _describe(row: Message) -> dict[str, object]:

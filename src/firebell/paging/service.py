@@ -4,7 +4,7 @@ its outbox messages and its next timer in the caller's transaction."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Result, select, update
@@ -157,9 +157,11 @@ class Pager:
             self._activate(
                 session, escalation, incident, policy, level, 0, now, schedule_next=False
             )
-        self._activate(
-            session, escalation, incident, policy, immediate[-1] if immediate else 0, 0, now
-        )
+        last = immediate[-1] if immediate else 0
+        # Levels paged at once keep the matrix's clock: with primary and secondary paged
+        # at T+0 for a P0, the team lead is still due at T+15 (0 + 5 + 10), not T+10.
+        on_schedule = now + sum((lv.delay for lv in policy.levels[1 : last + 1]), timedelta(0))
+        self._activate(session, escalation, incident, policy, last, 0, now, due=on_schedule)
         return escalation
 
     def _activate(
@@ -221,6 +223,8 @@ class Pager:
         pass_number: int,
         now: datetime,
         key_prefix: str = "page",
+        event: str = "level_paged",
+        purpose: str = "page",
     ) -> bool:
         spec = policy.levels[level]
         candidates = self._resolve_targets(session, spec.targets, now)
@@ -262,21 +266,22 @@ class Pager:
                 person, self.playbook.on_call.default_notification_rules, escalation.urgency
             )
             skipped += [reason for _, reason in missing]
-            for plan in plans:
+            for index, plan in enumerate(plans):
                 if plan.method not in available:
                     skipped.append(f"{person_id}: no {plan.method} channel configured")
                     continue
                 self._message(
                     session,
                     incident,
-                    "page",
+                    purpose,
                     person_id,
                     plan.method,
                     plan.address,
                     page_text.page_subject(incident),
                     page_text.page_body(incident, spec.name),
+                    # the rule's index: a person may be reached by one method twice
                     f"{key_prefix}:{incident.id}:{escalation.generation}:{pass_number}:{level}:"
-                    f"{person_id}:{plan.method}",
+                    f"{person_id}:{plan.method}:{index}",
                     now + plan.delay,
                     now,
                     where,
@@ -287,7 +292,7 @@ class Pager:
             incident.id,
             now,
             ACTOR,
-            "level_paged",
+            event,
             {**where, "people": chosen, "deliveries": sent_methods, "skipped": skipped},
         )
         return True
@@ -516,5 +521,7 @@ class Pager:
             escalation.pass_number,
             now,
             key_prefix=f"notify-{reason}-{now.timestamp():.0f}",
+            event="level_notified",
+            purpose="sla",
         )
         return target + 1

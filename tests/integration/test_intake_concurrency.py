@@ -1,0 +1,121 @@
+"""Simultaneous deliveries: dedup, one open incident per service, and a causal timeline.
+
+Real senders deliver concurrently: an Alertmanager receiver with both a webhook and a
+PagerDuty config notifies both at the same instant (tens of milliseconds apart in the
+end-to-end test), and a sender that timed out retries while its first attempt is still
+being processed. On SQLite `BEGIN IMMEDIATE` serializes the intake transactions; on
+PostgreSQL they run side by side. Each test starts with no open incident and releases
+its requests together from a barrier.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+
+from ._support import pagerduty_key, trigger
+from .conftest import Served
+
+pytestmark = pytest.mark.slow
+
+SENDERS = 16
+ORDER_ROUNDS = 2
+OPEN = "('investigating', 'identified', 'monitoring')"
+
+
+def no_open_incident(served: Served) -> None:
+    """Start from "nothing open for the service", as when a new problem begins."""
+    with served.firebell.api() as api:
+        for status in ("investigating", "identified", "monitoring"):
+            listing = api.get("/api/v1/incidents", params={"status": status, "limit": 500})
+            for incident in listing.json()["incidents"]:
+                done = api.post(f"/api/v1/incidents/{incident['id']}/resolve", json={})
+                assert done.status_code == 200, done.text
+
+
+def simultaneously(served: Served, dedup_keys: list[str]) -> list[int]:
+    """POST one PagerDuty trigger per key, all released at the same instant."""
+    routing_key = pagerduty_key(served.firebell)
+    barrier = threading.Barrier(len(dedup_keys))
+
+    def send(key: str) -> int:
+        with httpx.Client(base_url=served.firebell.url, timeout=30) as client:
+            client.get("/healthz")  # the connection is open before the start line
+            barrier.wait(timeout=30)
+            return client.post("/v2/enqueue", json=trigger(routing_key, key)).status_code
+
+    with ThreadPoolExecutor(len(dedup_keys)) as pool:
+        return list(pool.map(send, dedup_keys))
+
+
+def open_incidents(served: Served) -> list[object]:
+    return served.scalars(
+        f"SELECT id FROM incidents WHERE service = 'platform' AND status IN {OPEN} ORDER BY id"
+    )
+
+
+def test_simultaneous_alerts_for_one_service_open_one_incident(served: Served) -> None:
+    no_open_incident(served)
+    run = uuid.uuid4().hex[:8]
+    keys = [f"{run}-distinct-{n}" for n in range(SENDERS)]
+    assert simultaneously(served, keys) == [202] * SENDERS
+    incidents = open_incidents(served)
+    assert len(incidents) == 1, (
+        f"{SENDERS} simultaneous alerts for service 'platform' opened {len(incidents)} "
+        f"incidents {incidents}; they must all attach to the one open incident"
+    )
+
+
+def test_simultaneous_duplicates_store_one_alert(served: Served) -> None:
+    no_open_incident(served)
+    key = f"{uuid.uuid4().hex[:8]}-same"
+    assert simultaneously(served, [key] * SENDERS) == [202] * SENDERS
+    rows = served.scalars(
+        "SELECT id FROM alerts WHERE integration = 'pagerduty' AND dedup_key = :key "
+        "AND status <> 'resolved'",
+        key=key,
+    )
+    assert len(rows) == 1, (
+        f"{SENDERS} simultaneous deliveries of one dedup_key stored {len(rows)} open alerts "
+        f"{rows}; (integration, dedup_key, fingerprint) must have at most one open alert"
+    )
+
+
+def test_alerts_queued_behind_a_writer_are_timelined_after_the_declaration(
+    served: Served,
+) -> None:
+    """Requests that queue behind a slow writer get the lock in no particular order; the
+    first to get it declares the incident, and the others' timeline events must not be
+    dated before that declaration."""
+    routing_key = pagerduty_key(served.firebell)
+    for _round in range(ORDER_ROUNDS):
+        no_open_incident(served)
+        run = uuid.uuid4().hex[:8]
+        keys = [f"{run}-order-{n}" for n in range(SENDERS)]
+
+        def send(key: str) -> int:
+            with httpx.Client(base_url=served.firebell.url, timeout=30) as client:
+                return client.post("/v2/enqueue", json=trigger(routing_key, key)).status_code
+
+        with ThreadPoolExecutor(SENDERS) as pool:
+            with served.writes_held(SENDERS):
+                answers = [pool.submit(send, key) for key in keys]
+                served.settle(SENDERS)
+            assert [a.result() for a in answers] == [202] * SENDERS
+        early = served.scalars(
+            "SELECT e.kind || ' #' || e.id || ' on incident #' || i.id FROM timeline_events e "
+            "JOIN incidents i ON i.id = e.incident_id "
+            f"WHERE i.status IN {OPEN} AND e.at < i.declared_at ORDER BY e.id"
+        )
+        assert early == [], (
+            f"timeline events dated before their incident's declared_at: {early}; "
+            "an alert cannot be attached to an incident before the incident exists"
+        )
+        with served.firebell.api() as api:
+            for incident_id in open_incidents(served):
+                events = api.get(f"/api/v1/incidents/{incident_id}/timeline").json()["events"]
+                assert events[0]["kind"] == "declared", [e["kind"] for e in events]

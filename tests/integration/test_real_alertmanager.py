@@ -1,0 +1,246 @@
+"""A real Prometheus Alertmanager delivers to firebell through both of its receivers.
+
+One receiver has a `webhook_configs` entry pointing at firebell's Alertmanager intake and a
+`pagerduty_configs` entry pointing at firebell's PagerDuty Events v2 endpoint, so every group
+notification reaches firebell twice, through two integrations. Both land on the one open
+incident of the service; re-posting an alert changes nothing; resolving every alert moves
+the incident to `monitoring` (the default playbook does not auto-resolve).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from ._support import Alertmanager, Firebell, wait_for
+
+pytestmark = pytest.mark.slow
+
+DISK = "FbDiskFull"
+LATENCY = "FbHighLatency"
+ATTACH_KINDS = ("classified", "alert_attached")
+
+
+@dataclass
+class Stack:
+    firebell: Firebell
+    alertmanager: Alertmanager
+    api: httpx.Client
+
+    def log(self) -> str:
+        return (
+            f"--- firebell ---\n{self.firebell.log()[-4000:]}\n"
+            f"--- alertmanager ---\n{self.alertmanager.log()[-4000:]}"
+        )
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Iterator[Stack]:
+    firebell = Firebell(tmp_path / "home")
+    alertmanager: Alertmanager | None = None
+    try:
+        integrations = firebell.integrations_cli()
+        assert integrations == firebell.integrations()
+        assert integrations["alertmanager"]["format"] == "alertmanager"
+        assert integrations["pagerduty"]["format"] == "pagerduty"
+        config = {
+            "route": {
+                "receiver": "firebell",
+                "group_by": ["alertname"],
+                "group_wait": "1s",
+                "group_interval": "2s",
+                "repeat_interval": "1h",
+            },
+            "receivers": [
+                {
+                    "name": "firebell",
+                    "webhook_configs": [
+                        {"url": integrations["alertmanager"]["url"], "send_resolved": True}
+                    ],
+                    "pagerduty_configs": [
+                        {
+                            "routing_key": integrations["pagerduty"]["key"],
+                            "url": f"http://127.0.0.1:{firebell.port}/v2/enqueue",
+                            "send_resolved": True,
+                        }
+                    ],
+                }
+            ],
+        }
+        alertmanager = Alertmanager(tmp_path / "alertmanager", config)
+        with firebell.api() as api:
+            yield Stack(firebell, alertmanager, api)
+    finally:
+        if alertmanager is not None:
+            alertmanager.stop()
+        firebell.stop()
+
+
+def group_key(alertname: str) -> str:
+    """Alertmanager's groupKey for the root route grouped by alertname."""
+    return "{}:{alertname=" + f'"{alertname}"' + "}"
+
+
+def dedup_key(alertname: str) -> str:
+    """Both Alertmanager's PagerDuty receiver and firebell use sha256(groupKey)."""
+    return hashlib.sha256(group_key(alertname).encode()).hexdigest()
+
+
+def alert(alertname: str, starts: datetime, ends: datetime | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "labels": {"alertname": alertname, "service": "checkout", "severity": "critical"},
+        "annotations": {"summary": f"{alertname} on checkout"},
+        "startsAt": starts.isoformat(),
+        "generatorURL": f"http://prometheus.example/graph?g0.expr={alertname}",
+    }
+    if ends is not None:
+        body["endsAt"] = ends.isoformat()
+    return body
+
+
+def incidents(stack: Stack) -> list[dict[str, Any]]:
+    response = stack.api.get("/api/v1/incidents")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["total"] == len(body["incidents"])
+    found: list[dict[str, Any]] = body["incidents"]
+    return found
+
+
+def timeline(stack: Stack, incident_id: int) -> list[dict[str, Any]]:
+    response = stack.api.get(f"/api/v1/incidents/{incident_id}/timeline")
+    assert response.status_code == 200, response.text
+    events: list[dict[str, Any]] = response.json()["events"]
+    return events
+
+
+def attachments(events: list[dict[str, Any]], key: str) -> set[str]:
+    """The integrations through which an alert of group `key` reached the incident."""
+    return {
+        e["details"]["integration"]
+        for e in events
+        if e["kind"] in ATTACH_KINDS and e["details"]["dedup_key"] == key
+    }
+
+
+def alert_rows(stack: Stack) -> list[tuple[Any, ...]]:
+    return stack.firebell.query(
+        "SELECT integration, dedup_key, fingerprint, status, incident_id, events "
+        "FROM alerts ORDER BY id"
+    )
+
+
+def flushes(stack: Stack, alertname: str) -> int:
+    """How many times Alertmanager flushed the group (its debug log, one line per flush)."""
+    escaped = group_key(alertname).replace('"', '\\"')
+    return stack.alertmanager.log().count(f'aggrGroup="{escaped}" msg=flushing')
+
+
+def received(stack: Stack) -> int:
+    return stack.alertmanager.log().count('msg="Received alert"')
+
+
+def test_alertmanager_webhook_and_pagerduty_receivers_end_to_end(stack: Stack) -> None:
+    starts = datetime.now(UTC) - timedelta(minutes=1)
+
+    # 1. One alert: both receivers deliver its group, one incident gets both alerts.
+    stack.alertmanager.post_alerts([alert(DISK, starts)])
+
+    def delivered_twice(key: str) -> list[dict[str, Any]] | None:
+        found = incidents(stack)
+        if not found:
+            return None
+        events = timeline(stack, found[0]["id"])
+        return events if attachments(events, key) == {"alertmanager", "pagerduty"} else None
+
+    events = wait_for(
+        lambda: delivered_twice(dedup_key(DISK)), f"{DISK} from both receivers", log=stack.log
+    )
+    [incident] = incidents(stack)
+    assert incident["service"] == "platform"
+    assert incident["status"] == "investigating"
+    kinds = [e["kind"] for e in events]
+    # Counted, not ordered: the order of simultaneous deliveries is
+    # test_intake_concurrency's subject.
+    assert kinds.count("declared") == 1, kinds
+    assert kinds.count("classified") == 1, kinds
+    assert kinds.count("alert_attached") == 1, kinds
+    rows = alert_rows(stack)
+    assert sorted((r[0], r[1], r[3], r[4]) for r in rows) == [
+        ("alertmanager", dedup_key(DISK), "triggered", incident["id"]),
+        ("pagerduty", dedup_key(DISK), "triggered", incident["id"]),
+    ]
+    by_integration = {r[0]: r for r in rows}
+    assert by_integration["pagerduty"][2] == ""  # PD events carry no fingerprint
+    assert re.fullmatch(r"[0-9a-f]{16}", by_integration["alertmanager"][2])
+
+    # 2. Another alertname is another group: separate alerts, same open incident.
+    stack.alertmanager.post_alerts([alert(LATENCY, starts)])
+    events = wait_for(
+        lambda: delivered_twice(dedup_key(LATENCY)), f"{LATENCY} from both receivers", log=stack.log
+    )
+    assert len(incidents(stack)) == 1
+    kinds = [e["kind"] for e in events]
+    assert kinds.count("classified") == 1, kinds
+    assert kinds.count("alert_attached") == 3, kinds
+    rows = alert_rows(stack)
+    assert len(rows) == 4
+    assert {r[1] for r in rows} == {dedup_key(DISK), dedup_key(LATENCY)}
+    assert {r[4] for r in rows} == {incident["id"]}
+    assert {r[3] for r in rows} == {"triggered"}
+
+    # 3. Re-posting the same alert: Alertmanager flushes the group again, nothing new appears.
+    before_received = received(stack)
+    stack.alertmanager.post_alerts([alert(DISK, starts)])
+    wait_for(lambda: received(stack) > before_received, "the re-post to be dispatched")
+    before_flushes = flushes(stack, DISK)
+    # The flush after the re-post has finished notifying once the next flush starts.
+    wait_for(lambda: flushes(stack, DISK) >= before_flushes + 2, "two more flushes of the group")
+    assert len(incidents(stack)) == 1
+    assert alert_rows(stack) == rows
+    assert [e["kind"] for e in timeline(stack, incident["id"])] == kinds
+
+    # 4. Resolve one group: its two alerts resolve, the incident stays open.
+    ended = datetime.now(UTC) - timedelta(seconds=1)
+    stack.alertmanager.post_alerts([alert(DISK, starts, ended)])
+
+    def statuses() -> dict[tuple[str, str], str]:
+        return {(r[0], r[1]): r[3] for r in alert_rows(stack)}
+
+    wait_for(
+        lambda: (
+            statuses()[("alertmanager", dedup_key(DISK))] == "resolved"
+            and statuses()[("pagerduty", dedup_key(DISK))] == "resolved"
+        ),
+        f"{DISK} resolved through both receivers",
+        log=stack.log,
+    )
+    assert statuses()[("alertmanager", dedup_key(LATENCY))] == "triggered"
+    assert statuses()[("pagerduty", dedup_key(LATENCY))] == "triggered"
+    assert incidents(stack)[0]["status"] == "investigating"
+
+    # 5. Resolve the other: every alert is resolved, the incident moves to monitoring.
+    stack.alertmanager.post_alerts([alert(LATENCY, starts, ended)])
+    wait_for(
+        lambda: incidents(stack)[0]["status"] == "monitoring",
+        "the incident to move to monitoring",
+        log=stack.log,
+    )
+    assert set(statuses().values()) == {"resolved"}
+    assert len(incidents(stack)) == 1
+    events = timeline(stack, incident["id"])
+    # In commit order (ids): the last resolve is the one that found no open alert left.
+    by_id = sorted(events, key=lambda e: e["id"])
+    resolved = [e["details"] for e in by_id if e["kind"] == "alert_resolved"]
+    assert len(resolved) == 4
+    assert [d["open_alerts_left"] for d in resolved] == [True, True, True, False]
+    changes = [e["details"] for e in events if e["kind"] == "status_changed"]
+    assert changes == [{"from": "investigating", "to": "monitoring"}]  # not resolved
