@@ -30,6 +30,7 @@ from firebell.incidents.service import IncidentService
 from firebell.intake import heartbeats
 from firebell.intake.ingest import Ingestor
 from firebell.intake.integrations import Integrations
+from firebell.intake.writer import IntakeWriter
 from firebell.paging.service import Pager
 from firebell.playbook.loader import LoadedPlaybook, load_playbook
 from firebell.schedules.service import HandoffNotifier, Schedules
@@ -54,6 +55,7 @@ class Runtime:
     integrations: Integrations = field(init=False)
     ingestor: Ingestor = field(init=False)
     rate_limits: TokenBuckets = field(init=False)
+    intake_writer: IntakeWriter = field(init=False)
     schedules: Schedules = field(init=False)
     comms: Comms = field(init=False)
     command: IncidentCommand = field(init=False)
@@ -89,6 +91,7 @@ class Runtime:
         self.integrations = Integrations(self.playbook.playbook, self.master_key)
         self.ingestor = Ingestor(self.incidents)
         self.rate_limits = TokenBuckets()
+        self.intake_writer = IntakeWriter(self.sessions, self.clock)
         self.schedules = Schedules(
             self.sessions, self.clock, self.playbook.playbook, self.master_key
         )

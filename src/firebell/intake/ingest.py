@@ -43,10 +43,22 @@ class Outcome:
             self.incidents.add(incident_id)
 
 
-def active_silence(session: Session, event: AlertEvent, service: str, now: datetime) -> str | None:
-    rows = session.scalars(
-        select(Silence).where(Silence.starts_at <= now, Silence.ends_at > now)
-    ).all()
+def active_silence(
+    session: Session,
+    event: AlertEvent,
+    service: str,
+    now: datetime,
+    cache: dict[str, Any] | None = None,
+) -> str | None:
+    """The silence or maintenance window that covers this alert, if any. The active
+    silences are read once per batch (`cache`), not once per alert."""
+    rows = cache.get("silences") if cache is not None else None
+    if rows is None:
+        rows = session.scalars(
+            select(Silence).where(Silence.starts_at <= now, Silence.ends_at > now)
+        ).all()
+        if cache is not None:
+            cache["silences"] = rows
     for silence in rows:
         if silence.service is not None and silence.service != service:
             continue
@@ -69,26 +81,42 @@ class Ingestor:
         events: list[AlertEvent],
         now: datetime,
         group: GroupEvent | None = None,
+        cache: dict[str, Any] | None = None,
     ) -> Outcome:
+        """`cache` is shared by the jobs of one transaction (see intake.writer)."""
         outcome = Outcome()
         labels = dict(group.common_labels) if group is not None else None
+        cache = cache if cache is not None else {}
         for event in events:
-            self._one(session, integration, event, now, outcome, labels, group)
+            self._one(session, integration, event, now, outcome, labels, group, cache)
         return outcome
 
-    def _open_alert(self, session: Session, integration: str, event: AlertEvent) -> Alert | None:
-        return session.scalars(
-            select(Alert)
-            .where(
-                Alert.integration == integration,
-                Alert.dedup_key == event.dedup_key,
-                Alert.fingerprint == (event.fingerprint or ""),
-                Alert.status != "resolved",
-            )
-            .order_by(Alert.id.desc())
-            .limit(1)
-            .with_for_update()
-        ).first()
+    def _open_alert(
+        self, session: Session, integration: str, event: AlertEvent, cache: dict[str, Any]
+    ) -> Alert | None:
+        """The open alert with this identity. Alerts seen or made earlier in the batch are
+        remembered, so the query runs without flushing the batch's pending rows first."""
+        identity = (integration, event.dedup_key, event.fingerprint or "")
+        seen: dict[tuple[str, str, str], Alert] = cache.setdefault("alerts", {})
+        if identity in seen:
+            known = seen[identity]
+            return known if known.status != "resolved" else None
+        with session.no_autoflush:
+            found = session.scalars(
+                select(Alert)
+                .where(
+                    Alert.integration == integration,
+                    Alert.dedup_key == event.dedup_key,
+                    Alert.fingerprint == (event.fingerprint or ""),
+                    Alert.status != "resolved",
+                )
+                .order_by(Alert.id.desc())
+                .limit(1)
+                .with_for_update()
+            ).first()
+        if found is not None:
+            seen[identity] = found
+        return found
 
     def _one(
         self,
@@ -99,9 +127,10 @@ class Ingestor:
         outcome: Outcome,
         group_labels: dict[str, str] | None,
         group: GroupEvent | None,
+        cache: dict[str, Any],
     ) -> None:
         actor = f"integration:{integration.id}"
-        alert = self._open_alert(session, integration.id, event)
+        alert = self._open_alert(session, integration.id, event, cache)
         if event.action == "trigger":
             if alert is not None:
                 alert.last_seen_at, alert.events = now, alert.events + 1
@@ -109,7 +138,7 @@ class Ingestor:
                 outcome.updated += 1
                 outcome.touch(alert.incident_id)
                 return
-            self._open(session, integration, event, now, outcome, group_labels, group, actor)
+            self._open(session, integration, event, now, outcome, group_labels, group, actor, cache)
             return
         if alert is None:
             outcome.dropped += 1  # ack/resolve of an unknown key: dropped, as PagerDuty does
@@ -136,6 +165,7 @@ class Ingestor:
         group_labels: dict[str, str] | None,
         group: GroupEvent | None,
         actor: str,
+        cache: dict[str, Any],
     ) -> None:
         labels = {**(group_labels or {}), **event.labels}
         decision = decide(
@@ -159,28 +189,21 @@ class Ingestor:
             source=event.source[:255],
             labels=event.labels,
             details=details,
-            silenced_by=active_silence(session, event, decision.service, now),
+            silenced_by=active_silence(session, event, decision.service, now, cache),
             events=1,
             first_seen_at=now,
             last_seen_at=now,
             resolved_at=None,
         )
         session.add(alert)
+        cache.setdefault("alerts", {})[
+            (integration.id, event.dedup_key, event.fingerprint or "")
+        ] = alert
         outcome.created += 1
         if alert.silenced_by is not None:
             outcome.silenced += 1  # recorded, pages nobody
             return
-        incident = session.scalars(
-            select(Incident)
-            .where(
-                Incident.service == decision.service,
-                Incident.status.in_(OPEN_STATUSES),
-                Incident.drill.is_(False),
-            )
-            .order_by(Incident.id.desc())
-            .limit(1)
-            .with_for_update()
-        ).first()
+        incident = self._open_incident(session, decision.service, cache)
         info: dict[str, Any] = {
             "integration": integration.id,
             "summary": alert.summary,
@@ -210,11 +233,34 @@ class Ingestor:
                 now,
             )
             record(session, incident.id, now, actor, "classified", info)
+            cache[f"incident:{decision.service}"] = incident
         else:
             record(session, incident.id, now, actor, "alert_attached", info)
-        alert.incident_id = incident.id
-        session.flush()
+        alert.incident_id = incident.id  # rows are written in bulk when the batch commits
         outcome.touch(incident.id)
+
+    @staticmethod
+    def _open_incident(session: Session, service: str, cache: dict[str, Any]) -> Incident | None:
+        """The service's open incident, locked; remembered for the rest of the batch
+        (its row lock is held until the batch commits)."""
+        key = f"incident:{service}"
+        cached = cache.get(key)
+        if isinstance(cached, Incident) and cached.status in OPEN_STATUSES:
+            return cached
+        incident = session.scalars(
+            select(Incident)
+            .where(
+                Incident.service == service,
+                Incident.status.in_(OPEN_STATUSES),
+                Incident.drill.is_(False),
+            )
+            .order_by(Incident.id.desc())
+            .limit(1)
+            .with_for_update()
+        ).first()
+        if incident is not None:
+            cache[key] = incident
+        return incident
 
     def _acknowledge_incident(
         self, session: Session, alert: Alert, actor: str, now: datetime

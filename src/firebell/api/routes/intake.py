@@ -12,11 +12,13 @@ import json
 import time
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from firebell.api.problems import problem
@@ -32,6 +34,7 @@ from firebell.intake.ingest import Outcome
 from firebell.intake.integrations import LiveIntegration
 from firebell.intake.opsgenie import parse_opsgenie_action, parse_opsgenie_create
 from firebell.intake.pagerduty import pagerduty_error_body, parse_pagerduty
+from firebell.intake.writer import Work
 from firebell.runtime import Runtime
 from firebell.store.db import transaction
 
@@ -73,17 +76,28 @@ def _store(
     integration: LiveIntegration,
     events: list[AlertEvent],
     group: GroupEvent | None = None,
-) -> Outcome:
-    now = runtime.clock.now()
+) -> Work:
+    def work(session: Session, now: datetime, cache: dict[str, Any]) -> Outcome:
+        return runtime.ingestor.ingest(session, integration, events, now, group, cache)
+
+    return work
+
+
+def _alone(runtime: Runtime, work: Work) -> Any:
+    """Without the group-commit writer (it starts with the app): a transaction of its own."""
     with transaction(runtime.sessions) as session:
-        return runtime.ingestor.ingest(session, integration, events, now, group)
+        return work(session, runtime.clock.now(), {})
 
 
 async def commit(
-    runtime: Runtime, work: Callable[[], Outcome], on_error: Callable[[int, str], Response]
+    runtime: Runtime, work: Work, on_error: Callable[[int, str], Response]
 ) -> Outcome | Response:
     try:
-        return await run_in_threadpool(work)
+        if runtime.intake_writer.running:
+            result: Outcome = await runtime.intake_writer.submit(work)
+        else:
+            result = await run_in_threadpool(_alone, runtime, work)
+        return result
     except SQLAlchemyError as exc:
         # Nothing was committed; 503 tells the sender to retry.
         return on_error(503, f"the database is unavailable ({type(exc).__name__}); retry")
@@ -147,13 +161,11 @@ async def _keyed_intake(
     if isinstance(parsed, GroupEvent):
         result = await commit(
             runtime,
-            lambda: _store(runtime, integration, list(parsed.alerts), parsed),
+            _store(runtime, integration, list(parsed.alerts), parsed),
             _problem_error,
         )
     else:
-        result = await commit(
-            runtime, lambda: _store(runtime, integration, [parsed]), _problem_error
-        )
+        result = await commit(runtime, _store(runtime, integration, [parsed]), _problem_error)
     if isinstance(result, Response):
         return result
     return JSONResponse(_summary(result))
@@ -191,10 +203,8 @@ async def heartbeat(key: str, request: Request) -> Response:
     if integration is None:
         return problem(404, "Unknown integration", "no heartbeat integration has this key")
 
-    def work() -> Outcome:
-        now = runtime.clock.now()
-        with transaction(runtime.sessions) as session:
-            return heartbeats.ping(session, runtime.ingestor, integration, now)
+    def work(session: Session, now: datetime, _cache: dict[str, Any]) -> Outcome:
+        return heartbeats.ping(session, runtime.ingestor, integration, now)
 
     result = await commit(runtime, work, _problem_error)
     if isinstance(result, Response):
@@ -239,7 +249,7 @@ async def pagerduty_enqueue(request: Request) -> Response:
         return response
     result = await commit(
         runtime,
-        lambda: _store(runtime, integration, [event]),
+        _store(runtime, integration, [event]),
         lambda status, detail: _pd_error(status, detail),
     )
     if isinstance(result, Response):
@@ -299,7 +309,7 @@ async def _opsgenie(request: Request, parse: Callable[[Any], AlertEvent]) -> Res
         return _og(422, "; ".join(f"{e['field']}: {e['reason']}" for e in errors), started, errors)
     result = await commit(
         runtime,
-        lambda: _store(runtime, integration, [event]),
+        _store(runtime, integration, [event]),
         lambda status, detail: _og(status, detail, started),
     )
     if isinstance(result, Response):
