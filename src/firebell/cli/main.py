@@ -6,7 +6,13 @@ from typing import Annotated
 
 import typer
 
-from firebell.cli import comms_commands, incident_commands, oncall_commands, playbook_commands
+from firebell.cli import (
+    command_commands,
+    comms_commands,
+    incident_commands,
+    oncall_commands,
+    playbook_commands,
+)
 from firebell.cli.serve import DatabaseUrl, Home, PlaybookFile, open_runtime, serve, worker
 from firebell.errors import DomainError
 from firebell.store.db import transaction
@@ -24,6 +30,7 @@ app.add_typer(token_app, name="token")
 incident_commands.register(app)
 oncall_commands.register(app)
 comms_commands.register(app)
+command_commands.register(app)
 
 
 @token_app.command("create")

@@ -123,6 +123,26 @@ def _best_effort_notify(
     return f" ({template} notification: {result.messages} message(s))"
 
 
+def _resolution_fields(runtime: Runtime, number: int, summary: str | None) -> dict[str, Any]:
+    """What a resolution typed in chat can say without a form; facts set earlier win
+    (template values come from the incident's facts first, then these)."""
+    incident = runtime.incidents.get(number, Principal("firebell", "admin"))
+    facts = incident.facts or {}
+    with runtime.sessions() as session:
+        holders = runtime.command.holders(session, number)
+    people = [p for names in holders.values() for p in names]
+    if incident.commander:
+        people.insert(0, incident.commander)
+    fields: dict[str, Any] = {
+        "resolution_summary": summary or "The incident was resolved.",
+        "root_cause": "to be established in the post-mortem",
+        "preventive_actions": ["To be agreed in the post-mortem"],
+        "postmortem_url": "(link to follow)",
+        "responders": [f"@{p}" for p in dict.fromkeys(people)],
+    }
+    return {k: v for k, v in fields.items() if k not in facts}
+
+
 def execute(
     runtime: Runtime, command: ChatCommand, actor: Principal, channel_id: str
 ) -> JSONResponse:
@@ -171,8 +191,11 @@ def execute(
         )
         return reply(f"#{number}: paged escalation level {paged}", in_channel=True)
     if command.verb == "resolve":
-        runtime.incidents.resolve(number, actor, command.args.get("summary"))
-        note = _best_effort_notify(runtime, number, "resolution", actor, {})
+        summary = command.args.get("summary")
+        runtime.incidents.resolve(number, actor, summary)
+        note = _best_effort_notify(
+            runtime, number, "resolution", actor, _resolution_fields(runtime, number, summary)
+        )
         return reply(f"#{number} resolved by @{actor.name}{note}", in_channel=True)
     return reply("unknown command")
 
