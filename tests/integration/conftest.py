@@ -1,5 +1,5 @@
 """Fixtures shared by the integration proofs: long-lived `firebell serve` processes for the
-tests that can share one (each such test starts from its own state, see their helpers)."""
+tests that can share them (each such test first puts the data in the state it needs)."""
 
 from __future__ import annotations
 
@@ -19,14 +19,19 @@ from ._support import Firebell, wait_for
 PG_ADMIN_URL = os.environ.get(
     "FIREBELL_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
+QUEUE_UP = 0.5  # seconds for requests sent behind a held lock to reach it (or firebell's queue)
 
 
 @dataclass
 class Served:
-    """A running firebell and a way to read its database directly."""
+    """firebell as deployed on one database: SQLite takes one process."""
 
     firebell: Firebell
     database_url: str
+
+    @property
+    def processes(self) -> list[Firebell]:
+        return [self.firebell]
 
     def scalars(self, sql: str, **params: object) -> list[object]:
         engine = create_engine(self.database_url)
@@ -37,9 +42,8 @@ class Served:
             engine.dispose()
 
     @contextmanager
-    def writes_held(self, waiters: int) -> Iterator[None]:
-        """Hold the SQLite write lock (as a slow writer would) until the block ends. Inside,
-        `settle` gives the `waiters` requests sent meanwhile time to queue up on it."""
+    def writes_held(self) -> Iterator[None]:
+        """Hold the SQLite write lock, as a slow writer would, until the block ends."""
         conn = sqlite3.connect(self.firebell.sqlite_path, isolation_level=None, timeout=10)
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -48,17 +52,25 @@ class Served:
         finally:
             conn.close()
 
-    def settle(self, waiters: int) -> None:
-        time.sleep(0.5)  # SQLite does not show who waits for its lock; well under busy_timeout
+    def settle(self) -> None:
+        """Let the requests sent inside `writes_held` queue up behind it."""
+        time.sleep(QUEUE_UP)  # SQLite does not show who waits; well under its busy_timeout
 
 
 @dataclass
 class PgFirebell(Served):
+    """PostgreSQL is the several-processes deployment: two `firebell serve` on one database."""
+
+    peer: Firebell
     admin: Engine  # AUTOCOMMIT, to the server's maintenance database
     name: str  # our own database on the shared server
 
+    @property
+    def processes(self) -> list[Firebell]:
+        return [self.firebell, self.peer]
+
     @contextmanager
-    def writes_held(self, waiters: int) -> Iterator[None]:
+    def writes_held(self) -> Iterator[None]:
         """Lock `alerts` against intake (its first statement is SELECT ... FOR UPDATE)."""
         engine = create_engine(self.database_url)
         try:
@@ -68,7 +80,7 @@ class PgFirebell(Served):
         finally:
             engine.dispose()
 
-    def settle(self, waiters: int) -> None:
+    def settle(self) -> None:
         def waiting() -> bool:
             with self.admin.connect() as conn:
                 count = conn.execute(
@@ -78,11 +90,11 @@ class PgFirebell(Served):
                     ),
                     {"name": self.name},
                 ).scalar_one()
-            return bool(count >= least)
+            return bool(count >= len(self.processes))
 
-        # firebell's connection pool (5 + 10 overflow) caps how many can wait in PostgreSQL.
-        least = min(waiters, 12)
-        wait_for(waiting, f"{least} requests waiting for the lock")
+        # Every process has a transaction waiting for the lock ...
+        wait_for(waiting, "each firebell process to wait for the lock")
+        time.sleep(QUEUE_UP)  # ... and the rest of the requests are queued behind it.
 
 
 @pytest.fixture(scope="session")
@@ -96,19 +108,24 @@ def sqlite_firebell(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served
 
 @pytest.fixture(scope="session")
 def pg_firebell(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgFirebell]:
-    """`firebell serve` on a database created here and dropped in teardown; nothing else on
-    the shared server is touched."""
+    """Two `firebell serve` on a database created here and dropped in teardown; nothing else
+    on the shared server is touched."""
     name = f"firebell_it_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f"CREATE DATABASE {name}"))
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-    firebell: Firebell | None = None
+    started: list[Firebell] = []
     try:
-        firebell = Firebell(tmp_path_factory.mktemp("pg") / "home", database_url=url)
-        yield PgFirebell(firebell, url, admin, name)
+        # One after the other: the first creates the schema, the admin token and the master
+        # key (secret.key in the shared FIREBELL_HOME), from which the peer derives the same
+        # integration keys.
+        home = tmp_path_factory.mktemp("pg") / "home"
+        started.append(Firebell(home, database_url=url))
+        started.append(Firebell(home, database_url=url))
+        yield PgFirebell(started[0], url, started[1], admin, name)
     finally:
-        if firebell is not None:
+        for firebell in started:
             firebell.stop()
         with admin.connect() as conn:
             conn.execute(text(f"ALTER DATABASE {name} ALLOW_CONNECTIONS true"))

@@ -1,11 +1,11 @@
 """Simultaneous deliveries: dedup, one open incident per service, and a causal timeline.
 
 Real senders deliver concurrently: an Alertmanager receiver with both a webhook and a
-PagerDuty config notifies both at the same instant (tens of milliseconds apart in the
-end-to-end test), and a sender that timed out retries while its first attempt is still
-being processed. On SQLite `BEGIN IMMEDIATE` serializes the intake transactions; on
-PostgreSQL they run side by side. Each test starts with no open incident and releases
-its requests together from a barrier.
+PagerDuty config notifies both at the same instant (milliseconds apart in the end-to-end
+test), and a sender that timed out retries while its first attempt is still being
+processed. On PostgreSQL the requests are spread over two `firebell serve` processes on
+the one database (the README's "several processes" deployment); on SQLite they all go to
+the one process. Each test starts with no open incident.
 """
 
 from __future__ import annotations
@@ -37,19 +37,25 @@ def no_open_incident(served: Served) -> None:
                 assert done.status_code == 200, done.text
 
 
+def url_for(served: Served, n: int) -> str:
+    """Request `n` goes to process `n mod processes`."""
+    processes = served.processes
+    return processes[n % len(processes)].url
+
+
 def simultaneously(served: Served, dedup_keys: list[str]) -> list[int]:
     """POST one PagerDuty trigger per key, all released at the same instant."""
     routing_key = pagerduty_key(served.firebell)
     barrier = threading.Barrier(len(dedup_keys))
 
-    def send(key: str) -> int:
-        with httpx.Client(base_url=served.firebell.url, timeout=30) as client:
+    def send(n: int) -> int:
+        with httpx.Client(base_url=url_for(served, n), timeout=30) as client:
             client.get("/healthz")  # the connection is open before the start line
             barrier.wait(timeout=30)
-            return client.post("/v2/enqueue", json=trigger(routing_key, key)).status_code
+            return client.post("/v2/enqueue", json=trigger(routing_key, dedup_keys[n])).status_code
 
     with ThreadPoolExecutor(len(dedup_keys)) as pool:
-        return list(pool.map(send, dedup_keys))
+        return list(pool.map(send, range(len(dedup_keys))))
 
 
 def open_incidents(served: Served) -> list[object]:
@@ -95,16 +101,16 @@ def test_alerts_queued_behind_a_writer_are_timelined_after_the_declaration(
     for _round in range(ORDER_ROUNDS):
         no_open_incident(served)
         run = uuid.uuid4().hex[:8]
-        keys = [f"{run}-order-{n}" for n in range(SENDERS)]
 
-        def send(key: str) -> int:
-            with httpx.Client(base_url=served.firebell.url, timeout=30) as client:
-                return client.post("/v2/enqueue", json=trigger(routing_key, key)).status_code
+        def send(n: int, run: str = run) -> int:
+            with httpx.Client(base_url=url_for(served, n), timeout=30) as client:
+                event = trigger(routing_key, f"{run}-order-{n}")
+                return client.post("/v2/enqueue", json=event).status_code
 
         with ThreadPoolExecutor(SENDERS) as pool:
-            with served.writes_held(SENDERS):
-                answers = [pool.submit(send, key) for key in keys]
-                served.settle(SENDERS)
+            with served.writes_held():
+                answers = [pool.submit(send, n) for n in range(SENDERS)]
+                served.settle()
             assert [a.result() for a in answers] == [202] * SENDERS
         early = served.scalars(
             "SELECT e.kind || ' #' || e.id || ' on incident #' || i.id FROM timeline_events e "

@@ -62,16 +62,18 @@ def test_sigkill_loses_no_accepted_event_and_leaves_nothing_half_written(tmp_pat
         sender = Sender(first.url, routing_key)
         thread = threading.Thread(target=sender.run, name="pd-sender", daemon=True)
         thread.start()
-        wait_for(
-            lambda: len(sender.accepted) >= KILL_AFTER or not thread.is_alive(),
-            f"{KILL_AFTER} accepted events",
-            log=first.log,
-        )
-        first.kill()  # SIGKILL while the sender is mid-stream
+        try:
+            wait_for(
+                lambda: len(sender.accepted) >= KILL_AFTER or not thread.is_alive(),
+                f"{KILL_AFTER} accepted events",
+                log=first.log,
+            )
+            first.kill()  # SIGKILL while the sender is mid-stream
+        finally:
+            sender.stop.set()
+            thread.join(timeout=15)
     finally:
         first.kill()
-        sender.stop.set()
-        thread.join(timeout=15)
     assert not thread.is_alive()
     assert sender.refused == []
     assert isinstance(sender.stopped_by, httpx.TransportError), "the kill did not interrupt"

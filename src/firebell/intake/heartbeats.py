@@ -14,7 +14,7 @@ from firebell.intake.event import AlertEvent
 from firebell.intake.heartbeat import heartbeat_deadline, heartbeat_state
 from firebell.intake.ingest import Ingestor, Outcome
 from firebell.intake.integrations import LiveIntegration
-from firebell.store.db import transaction
+from firebell.store.db import INTAKE_LOCK, serialize, transaction
 from firebell.store.models import Heartbeat
 
 
@@ -68,9 +68,10 @@ def check_due(
     batch: int = 100,
 ) -> int:
     """The engine step: open one alert for each heartbeat past its deadline."""
-    now = clock.now()
     opened = 0
     with transaction(sessions) as session:
+        serialize(session, INTAKE_LOCK)
+        now = clock.now()
         rows = session.scalars(
             select(Heartbeat)
             .where(Heartbeat.due_at <= now, Heartbeat.alert_open.is_(False))

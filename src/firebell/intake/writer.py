@@ -25,7 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from firebell.clock import Clock
-from firebell.store.db import transaction
+from firebell.store.db import INTAKE_LOCK, serialize, transaction
 
 log = logging.getLogger("firebell.intake.writer")
 Work = Callable[[Session, datetime, dict[str, Any]], Any]
@@ -112,9 +112,10 @@ class IntakeWriter:
             _settle(job, True, value)
 
     def _together(self, batch: list[_Job]) -> list[Any]:
-        now = self.clock.now()
         outcomes: list[Any] = []
         with transaction(self.sessions) as session:
+            serialize(session, INTAKE_LOCK)  # across processes, then read the clock:
+            now = self.clock.now()  # events are never stamped before what they follow
             cache: dict[str, Any] = {}  # shared by the batch: silences, open incidents
             for job in batch:
                 try:

@@ -51,3 +51,16 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
 def ping(engine: Engine) -> None:
     with engine.connect() as conn:
         conn.execute(text("SELECT 1"))
+
+
+# Advisory lock keys for work that must not interleave across processes.
+INTAKE_LOCK = 0x66697265  # "fire"
+
+
+def serialize(session: Session, key: int) -> None:
+    """Hold a transaction-wide lock on `key` before reading anything: on PostgreSQL an
+    advisory lock (so `SELECT … FOR UPDATE` of a row that does not exist yet cannot let two
+    processes both insert it); on SQLite the write lock itself (BEGIN IMMEDIATE)."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})

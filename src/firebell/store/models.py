@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from firebell.store.types import UTCDateTime
@@ -228,6 +228,16 @@ class Alert(Base):
 
     __table_args__ = (
         Index("ix_alerts_identity", "integration", "dedup_key", "fingerprint", "status"),
+        # At most one open alert per identity, whatever the code above it does.
+        Index(
+            "ux_alerts_open_identity",
+            "integration",
+            "dedup_key",
+            "fingerprint",
+            unique=True,
+            sqlite_where=text("status <> 'resolved'"),
+            postgresql_where=text("status <> 'resolved'"),
+        ),
     )
 
 

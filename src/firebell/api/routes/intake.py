@@ -36,7 +36,7 @@ from firebell.intake.opsgenie import parse_opsgenie_action, parse_opsgenie_creat
 from firebell.intake.pagerduty import pagerduty_error_body, parse_pagerduty
 from firebell.intake.writer import Work
 from firebell.runtime import Runtime
-from firebell.store.db import transaction
+from firebell.store.db import INTAKE_LOCK, serialize, transaction
 
 router = APIRouter(tags=["intake"])
 PAGERDUTY_LIMIT = 512 * 1024
@@ -86,6 +86,7 @@ def _store(
 def _alone(runtime: Runtime, work: Work) -> Any:
     """Without the group-commit writer (it starts with the app): a transaction of its own."""
     with transaction(runtime.sessions) as session:
+        serialize(session, INTAKE_LOCK)
         return work(session, runtime.clock.now(), {})
 
 
