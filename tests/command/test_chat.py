@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from firebell.api.app import create_app
+from firebell.auth.principal import SYSTEM
 from firebell.chat.signature import sign
 from firebell.clock import FrozenClock
 from firebell.runtime import Runtime
@@ -176,3 +177,27 @@ def test_p0_declared_in_chat_end_to_end(
         if c.body.get("text", "").startswith("INCIDENT RESOLVED")
     ]
     assert resolution, [c.body.get("text", "")[:40] for c in slack.named("chat.postMessage")]
+
+
+def test_interaction_buttons(chat: tuple[TestClient, Runtime]) -> None:
+    import json
+
+    client, runtime = chat
+    post(client, "declare Queue stuck --sev P2")
+    payload = {
+        "type": "block_actions",
+        "user": {"id": "U0000", "username": "alice"},
+        "channel": {"id": "C-general"},
+        "actions": [{"action_id": "ack", "value": "1"}],
+    }
+    body = urlencode({"payload": json.dumps(payload)}).encode()
+    r = client.post("/api/v1/chat/slack/interactions", content=body, headers=signed(body))
+    assert r.status_code == 200 and "acknowledged" in r.json()["text"]
+    assert runtime.incidents.get(1, SYSTEM).acknowledged_at is not None
+    garbage = urlencode({"payload": "{not json"}).encode()
+    bad = client.post("/api/v1/chat/slack/interactions", content=garbage, headers=signed(garbage))
+    assert bad.status_code == 400
+    forged = client.post(
+        "/api/v1/chat/slack/interactions", content=body, headers=signed(body, secret="wrong")
+    )
+    assert forged.status_code == 401

@@ -257,3 +257,86 @@ def test_heartbeat_opens_once_and_next_ping_resolves(
     assert app_client.post(url).json()["resolved"] == 1
     with runtime.sessions() as s:
         assert s.scalars(select(Alert.status)).one() == "resolved"
+
+
+def test_silences_and_maintenance_record_but_page_nobody(
+    app_client: TestClient, runtime: Runtime, clock: FrozenClock, responder: dict[str, str]
+) -> None:
+    r = app_client.post(
+        "/api/v1/silences",
+        headers=responder,
+        json={
+            "matchers": [{"field": "labels.alertname", "op": "=", "value": "HighErrorRate"}],
+            "ends_at": "2026-11-26T13:00:00Z",
+            "comment": "known, being fixed",
+        },
+    )
+    assert r.status_code == 201, r.text
+    silenced = app_client.post(am_url(runtime), json=fixture("webhook-firing.json")).json()
+    assert silenced["silenced"] == 1 and silenced["incidents"] == []
+    assert count(runtime, Incident) == 0 and count(runtime, Alert) == 1
+    everything = app_client.post(
+        "/api/v1/silences",
+        headers=responder,
+        json={"ends_at": "2026-11-26T13:00:00Z", "comment": "all"},
+    )
+    assert everything.status_code == 422
+    bad = app_client.post(
+        "/api/v1/silences",
+        headers=responder,
+        json={
+            "matchers": [{"field": "labels.x", "op": "=~", "value": "("}],
+            "ends_at": "2026-11-26T13:00:00Z",
+            "comment": "x",
+        },
+    )
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "matchers[0]"
+    window = app_client.post(
+        "/api/v1/silences",
+        headers=responder,
+        json={
+            "kind": "maintenance",
+            "service": "platform",
+            "ends_at": "2026-11-26T12:30:00Z",
+            "comment": "database upgrade",
+        },
+    )
+    assert window.status_code == 201
+    pd = {
+        "routing_key": key(runtime, "pagerduty"),
+        "event_action": "trigger",
+        "dedup_key": "during-maintenance",
+        "payload": {"summary": "db restarting", "source": "db-1", "severity": "critical"},
+    }
+    app_client.post("/v2/enqueue", json=pd)
+    assert count(runtime, Incident) == 0
+    clock.advance(timedelta(hours=2))  # both have expired: alerts page again
+    pd["dedup_key"] = "after-maintenance"
+    app_client.post("/v2/enqueue", json=pd)
+    assert count(runtime, Incident) == 1
+
+
+def test_rate_limit_answers_429_with_retry_after(app_client: TestClient, runtime: Runtime) -> None:
+    from firebell.api.ratelimit import TokenBuckets
+
+    # a frozen bucket clock: once the burst is used up, nothing refills during the test
+    buckets = TokenBuckets(now=lambda: 1000.0)
+    assert buckets.take("x", 60, 2) == 0 and buckets.take("x", 60, 2) == 0
+    assert buckets.take("x", 60, 2) == 1.0  # one per second: wait a second
+    runtime.rate_limits = buckets
+    integration = runtime.integrations.by_id["pagerduty"]
+    for _ in range(integration.spec.options.rate_limit_burst + 1):
+        if buckets.take(
+            integration.id,
+            integration.spec.options.rate_limit_per_minute,
+            integration.spec.options.rate_limit_burst,
+        ):
+            break
+    pd = {
+        "routing_key": integration.key,
+        "event_action": "trigger",
+        "payload": {"summary": "x", "source": "y", "severity": "info"},
+    }
+    r = app_client.post("/v2/enqueue", json=pd)
+    assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
+    assert count(runtime, Alert) == 0

@@ -11,7 +11,16 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from firebell import __version__
 from firebell.api import problems
-from firebell.api.routes import chat, command, comms, incidents, intake, oncall, system
+from firebell.api.routes import (
+    chat,
+    command,
+    comms,
+    incidents,
+    intake,
+    oncall,
+    silences,
+    system,
+)
 from firebell.runtime import Runtime
 from firebell.web import index
 
@@ -76,6 +85,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(system.router)
     app.include_router(incidents.router)
     app.include_router(intake.router)
+    app.include_router(silences.router)
     app.include_router(oncall.router)
     app.include_router(comms.router)
     app.include_router(command.router)

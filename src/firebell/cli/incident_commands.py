@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 from functools import wraps
@@ -216,3 +217,40 @@ def register(app: typer.Typer) -> None:
             output.emit_json(data)
         else:
             output.console.print(f"Incident #{number}: paged level {data['level']}")
+
+    @app.command()
+    @reports_errors
+    def silence(
+        comment: Annotated[str, typer.Option(help="Why")],
+        ends: Annotated[datetime, typer.Option(help="Until when (ISO 8601, UTC if no zone)")],
+        match: Annotated[
+            list[str] | None,
+            typer.Option(help="field=value, field!=value, field=~regex; repeatable"),
+        ] = None,
+        service: Annotated[str | None, typer.Option()] = None,
+        maintenance: Annotated[bool, typer.Option(help="A maintenance window")] = False,
+        as_json: JsonFlag = False,
+    ) -> None:
+        """Record matching alerts without paging anyone until --ends."""
+        matchers = []
+        for text in match or []:
+            found = re.match(r"^([^=!~]+)(=~|!~|!=|=)(.*)$", text)
+            if not found:
+                raise CliError(f"--match needs field=value (or != =~ !~), got '{text}'", 2)
+            matchers.append({"field": found[1], "op": found[2], "value": found[3]})
+        stamp = ends.isoformat() if ends.tzinfo else ends.isoformat() + "+00:00"
+        data = Client.from_env().request(
+            "POST",
+            "/api/v1/silences",
+            json={
+                "kind": "maintenance" if maintenance else "silence",
+                "service": service,
+                "matchers": matchers,
+                "ends_at": stamp,
+                "comment": comment,
+            },
+        )
+        if as_json:
+            output.emit_json(data)
+        else:
+            output.console.print(f"{data['kind'].capitalize()} #{data['id']} until {stamp}")
