@@ -107,6 +107,10 @@ class Runtime:
                 WATCH_KIND: self.watcher.fire,
                 "checkpoint": self.war_rooms.checkpoint,
             },
+            throttles={
+                method: (limit.count, limit.per.approx())
+                for method, limit in self.playbook.playbook.on_call.throttles.items()
+            },
             steps=[
                 self.war_rooms.open_pending,
                 lambda: heartbeats.check_due(

@@ -18,7 +18,7 @@ import socket
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
@@ -41,6 +41,8 @@ class Engine:
     clock: Clock
     channels: Mapping[str, Channel]
     handlers: dict[str, TimerHandler] = field(default_factory=dict)
+    # method -> (count, window): at most `count` messages to one address per window.
+    throttles: dict[str, tuple[int, timedelta]] = field(default_factory=dict)
     # Other due-work checks with their own tables (e.g. heartbeats); each returns work done.
     steps: list[Callable[[], int]] = field(default_factory=list)
     batch: int = 200
@@ -136,10 +138,17 @@ class Engine:
                     .with_for_update(skip_locked=True)
                 )
             )
+            claimed = []
             for row in rows:
+                wait_until = self._throttled(session, row, now)
+                if wait_until is not None:
+                    row.not_before = wait_until  # stays pending; goes out when allowed
+                    continue
                 row.status = "sending"
                 row.attempts += 1
                 row.lease_until = now + LEASE
+                claimed.append(row)
+            rows = claimed
             return [
                 Outgoing(
                     r.id,
@@ -153,6 +162,33 @@ class Engine:
                 )
                 for r in rows
             ]
+
+    def _throttled(self, session: Session, row: Message, now: datetime) -> datetime | None:
+        """When a per-method throttle (at most `count` messages to one address per
+        `window`) holds this message back: the instant it may go; else None."""
+        limit = self.throttles.get(row.method)
+        if limit is None:
+            return None
+        count, window = limit
+        same = (Message.method == row.method, Message.address == row.address)
+        recent = list(
+            session.scalars(
+                select(Message.sent_at)
+                .where(*same, Message.status == "sent", Message.sent_at > now - window)
+                .order_by(Message.sent_at.desc())
+                .limit(count)
+            )
+        )
+        in_flight = len(
+            session.scalars(
+                select(Message.id).where(*same, Message.status == "sending").limit(count)
+            ).all()
+        )
+        if len(recent) + in_flight < count:
+            return None
+        if len(recent) >= count and recent[-1] is not None:
+            return recent[-1] + window  # the oldest of the last `count` leaves the window
+        return now + timedelta(seconds=1)  # others are being sent: look again shortly
 
     def deliver(self, message: Outgoing) -> None:
         method = str(message.payload["method"])

@@ -267,6 +267,13 @@ class Escalation(Strict):
     management_after: dict[Literal["P0", "P1", "P2", "P3"], Span] = {}
 
 
+class Throttle(Strict):
+    """At most `count` messages by one method to one address per `per`; the rest wait."""
+
+    count: int = Field(ge=1)
+    per: Span
+
+
 class OnCall(Strict):
     rotations: list[Rotation] = []
     schedules: list[Schedule] = []
@@ -278,6 +285,7 @@ class OnCall(Strict):
     admins: list[Identifier] = Field(
         default=[], description="People told when a level has nobody on call."
     )
+    throttles: dict[Literal["email", "chat", "sms", "voice", "push", "webhook"], Throttle] = {}
 
 
 class BusinessHours(Strict):
