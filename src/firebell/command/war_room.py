@@ -27,7 +27,8 @@ from firebell.paging.schedules import on_call
 from firebell.paging.service import overrides_for
 from firebell.playbook.schema import Playbook
 from firebell.store.db import transaction
-from firebell.store.models import Incident, Message, Timer, WarRoom
+from firebell.store.models import Incident, Timer, WarRoom
+from firebell.store.outbox import enqueue
 
 log = logging.getLogger("firebell.war_room")
 ACTOR = "firebell"
@@ -298,24 +299,15 @@ class WarRooms:
         """Queue a post to the incident channel (if it exists)."""
         if row is None or not row.channel_id:
             return False
-        session.add(
-            Message(
-                incident_id=incident.id,
-                purpose="war_room",
-                person=None,
-                method="chat",
-                address=row.channel_id,
-                subject=f"#{incident.id}",
-                body=text,
-                payload={"severity": incident.severity, "title": incident.title},
-                dedupe_key=key,
-                status="pending",
-                attempts=0,
-                not_before=now,
-                lease_until=None,
-                created_at=now,
-                sent_at=None,
-                last_error=None,
-            )
+        enqueue(
+            session,
+            purpose="war_room",
+            method="chat",
+            address=row.channel_id,
+            subject=f"#{incident.id}",
+            body=text,
+            dedupe_key=key,
+            now=now,
+            incident=incident,
         )
         return True

@@ -21,7 +21,8 @@ from firebell.incidents.lifecycle import OPEN_STATUSES, Change
 from firebell.incidents.service import IncidentService, record
 from firebell.paging.service import Pager
 from firebell.playbook.schema import EscalationCriterion, Playbook
-from firebell.store.models import Escalation, Incident, Message, Timer, WarRoom
+from firebell.store.models import Escalation, Incident, Timer, WarRoom
+from firebell.store.outbox import tell
 
 ACTOR = "firebell"
 KIND = "command"
@@ -269,28 +270,16 @@ class Watcher:
             person = by_id.get(person_id)
             if person is None:
                 continue
-            for method, address in (("email", person.email), ("webhook", person.webhook_url)):
-                if address:
-                    session.add(
-                        Message(
-                            incident_id=incident.id,
-                            purpose="reminder",
-                            person=person.id,
-                            method=method,
-                            address=address,
-                            subject=f"[firebell] #{incident.id}: action needed",
-                            body=text,
-                            payload={"severity": incident.severity, "title": incident.title},
-                            dedupe_key=f"{key}:{person.id}:{method}",
-                            status="pending",
-                            attempts=0,
-                            not_before=now,
-                            lease_until=None,
-                            created_at=now,
-                            sent_at=None,
-                            last_error=None,
-                        )
-                    )
+            tell(
+                session,
+                person,
+                purpose="reminder",
+                subject=f"[firebell] #{incident.id}: action needed",
+                body=text,
+                key=key,
+                now=now,
+                incident=incident,
+            )
 
     def _policy_levels(self, incident: Incident) -> list[Any]:
         policy_id = self.pager.policy_for(incident).id

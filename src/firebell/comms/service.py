@@ -26,7 +26,8 @@ from firebell.incidents.lifecycle import OPEN_STATUSES, Change
 from firebell.incidents.service import IncidentService, record
 from firebell.playbook.schema import Audience, Playbook, TemplateVariant
 from firebell.store.db import transaction
-from firebell.store.models import Incident, Message, PublicUpdate, TimelineEvent, Timer
+from firebell.store.models import Incident, PublicUpdate, TimelineEvent, Timer
+from firebell.store.outbox import enqueue, tell
 
 ACTOR = "firebell"
 CADENCE = "comms_due"
@@ -289,31 +290,21 @@ class Comms:
         subject = rendered.subject or rendered.title or f"[{incident.severity}] {incident.title}"
         if rendered.confidential and "CONFIDENTIAL" not in subject:
             subject = f"[CONFIDENTIAL] {subject}"
-        session.add(
-            Message(
-                incident_id=incident.id,
-                purpose="notify",
-                person=None,
-                method=where.method,
-                address=where.address,
-                subject=subject,
-                body=rendered.body,
-                payload={
-                    "audience": target.id,
-                    "template": f"{rendered.family}.{rendered.variant}",
-                    "severity": incident.severity,
-                    "title": incident.title,
-                    "confidential": rendered.confidential,
-                },
-                dedupe_key=f"notify:{incident.id}:{uuid.uuid4().hex}",
-                status="pending",
-                attempts=0,
-                not_before=now,
-                lease_until=None,
-                created_at=now,
-                sent_at=None,
-                last_error=None,
-            )
+        enqueue(
+            session,
+            purpose="notify",
+            method=where.method,
+            address=where.address,
+            subject=subject,
+            body=rendered.body,
+            dedupe_key=f"notify:{incident.id}:{uuid.uuid4().hex}",
+            now=now,
+            incident=incident,
+            payload={
+                "audience": target.id,
+                "template": f"{rendered.family}.{rendered.variant}",
+                "confidential": rendered.confidential,
+            },
         )
         result.messages += 1
 
@@ -452,32 +443,17 @@ class Comms:
             f"{what}: none was posted in time. Send one with: firebell notify "
             f"{incident.id} --template update --audience all"
         )
-        for method, address in (("email", person.email), ("webhook", person.webhook_url)):
-            if address:
-                session.add(
-                    Message(
-                        incident_id=incident.id,
-                        purpose="reminder",
-                        person=person.id,
-                        method=method,
-                        address=address,
-                        subject=f"[firebell] {what} due for #{incident.id}",
-                        body=text,
-                        payload={
-                            "kind": kind,
-                            "severity": incident.severity,
-                            "title": incident.title,
-                        },
-                        dedupe_key=f"remind:{incident.id}:{kind}:{now.isoformat()}:{method}",
-                        status="pending",
-                        attempts=0,
-                        not_before=now,
-                        lease_until=None,
-                        created_at=now,
-                        sent_at=None,
-                        last_error=None,
-                    )
-                )
+        tell(
+            session,
+            person,
+            purpose="reminder",
+            subject=f"[firebell] {what} due for #{incident.id}",
+            body=text,
+            key=f"remind:{incident.id}:{kind}:{now.isoformat()}",
+            now=now,
+            incident=incident,
+            payload={"kind": kind},
+        )
 
 
 # Cadence timers keep their kind in `generation` too, so re-arming can cancel by kind

@@ -33,6 +33,7 @@ from firebell.store.models import (
     ScheduleOverride,
     Timer,
 )
+from firebell.store.outbox import enqueue, tell
 
 ACTOR = "firebell"
 
@@ -330,23 +331,19 @@ class Pager:
             admin = people.get(admin_id)
             if admin is None:
                 continue
-            for method, address in (("email", admin.email), ("webhook", admin.webhook_url)):
-                if address and method in available:
-                    self._message(
-                        session,
-                        incident,
-                        "admin",
-                        admin_id,
-                        method,
-                        address,
-                        f"[firebell] nobody on call for {level_name} (#{incident.id})",
-                        page_text.nobody_body(incident, level_name),
-                        f"nobody:{incident.id}:{escalation.generation}:{where['pass']}:"
-                        f"{where['level']}:{admin_id}:{method}",
-                        now,
-                        now,
-                        where,
-                    )
+            tell(
+                session,
+                admin,
+                purpose="admin",
+                subject=f"[firebell] nobody on call for {level_name} (#{incident.id})",
+                body=page_text.nobody_body(incident, level_name),
+                key=f"nobody:{incident.id}:{escalation.generation}:{where['pass']}:"
+                f"{where['level']}",
+                now=now,
+                incident=incident,
+                payload=where,
+                available=available,
+            )
 
     @staticmethod
     def _message(
@@ -363,25 +360,19 @@ class Pager:
         now: datetime,
         payload: dict[str, Any],
     ) -> None:
-        session.add(
-            Message(
-                incident_id=incident.id,
-                purpose=purpose,
-                person=person,
-                method=method,
-                address=address,
-                subject=subject,
-                body=body,
-                payload={"severity": incident.severity, "title": incident.title, **payload},
-                dedupe_key=dedupe_key,
-                status="pending",
-                attempts=0,
-                not_before=not_before,
-                lease_until=None,
-                created_at=now,
-                sent_at=None,
-                last_error=None,
-            )
+        enqueue(
+            session,
+            purpose=purpose,
+            method=method,
+            address=address,
+            subject=subject,
+            body=body,
+            dedupe_key=dedupe_key,
+            now=now,
+            incident=incident,
+            person=person,
+            payload=payload,
+            not_before=not_before,
         )
 
     def stop(self, session: Session, incident: Incident, reason: str, now: datetime) -> None:

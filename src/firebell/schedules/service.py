@@ -24,6 +24,7 @@ from firebell.paging.schedules import schedule_model
 from firebell.playbook.schema import Playbook
 from firebell.store.db import transaction
 from firebell.store.models import HandoffNote, Incident, ScheduleOverride
+from firebell.store.outbox import tell
 
 _WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 
@@ -368,7 +369,7 @@ class HandoffNotifier:
         return made
 
     def fire(self, session: Session, timer: Any, now: datetime) -> None:
-        from firebell.store.models import Message, Timer
+        from firebell.store.models import Timer
 
         schedule_id = timer.payload["schedule"]
         if schedule_id not in self.schedules._schedule_ids():
@@ -400,29 +401,17 @@ class HandoffNotifier:
                         f"--schedule {schedule_id}"
                     )
                 )
-                for method, address in (("email", person.email), ("webhook", person.webhook_url)):
-                    if not address or method not in available:
-                        continue
-                    session.add(
-                        Message(
-                            incident_id=None,
-                            purpose="handoff",
-                            person=person.id,
-                            method=method,
-                            address=address,
-                            subject=f"[firebell] on-call hand-off: {name}",
-                            body=text,
-                            payload={"schedule": schedule_id, "role": role},
-                            dedupe_key=f"handoff:{schedule_id}:{at.isoformat()}:{person.id}:{method}",
-                            status="pending",
-                            attempts=0,
-                            not_before=now,
-                            lease_until=None,
-                            created_at=now,
-                            sent_at=None,
-                            last_error=None,
-                        )
-                    )
+                tell(
+                    session,
+                    person,
+                    purpose="handoff",
+                    subject=f"[firebell] on-call hand-off: {name}",
+                    body=text,
+                    key=f"handoff:{schedule_id}:{at.isoformat()}",
+                    now=now,
+                    payload={"schedule": schedule_id, "role": role},
+                    available=available,
+                )
         upcoming = self.next_handoff(session, schedule_id, at)
         if upcoming is not None:
             session.add(

@@ -1,0 +1,88 @@
+"""Writing to the outbox: one way to queue a message, in the caller's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Container
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from firebell.playbook.schema import Person
+from firebell.store.models import Incident, Message
+
+
+def enqueue(
+    session: Session,
+    *,
+    purpose: str,
+    method: str,
+    address: str,
+    subject: str,
+    body: str,
+    dedupe_key: str,
+    now: datetime,
+    incident: Incident | None = None,
+    person: str | None = None,
+    payload: dict[str, Any] | None = None,
+    not_before: datetime | None = None,
+) -> Message:
+    """Queue one message; the engine delivers it. An incident's severity and title go in
+    the payload so channels can show them."""
+    extra = {"severity": incident.severity, "title": incident.title} if incident else {}
+    message = Message(
+        incident_id=incident.id if incident else None,
+        purpose=purpose,
+        person=person,
+        method=method,
+        address=address,
+        subject=subject,
+        body=body,
+        payload={**extra, **(payload or {})},
+        dedupe_key=dedupe_key,
+        status="pending",
+        attempts=0,
+        not_before=not_before or now,
+        lease_until=None,
+        created_at=now,
+        sent_at=None,
+        last_error=None,
+    )
+    session.add(message)
+    return message
+
+
+def tell(
+    session: Session,
+    person: Person,
+    *,
+    purpose: str,
+    subject: str,
+    body: str,
+    key: str,
+    now: datetime,
+    incident: Incident | None = None,
+    payload: dict[str, Any] | None = None,
+    available: Container[str] | None = None,
+) -> int:
+    """A one-off note to a person (a reminder, a hand-off) by the direct means firebell
+    has for it: email and the person's webhook. Returns how many were queued."""
+    queued = 0
+    for method, address in (("email", person.email), ("webhook", person.webhook_url)):
+        if not address or (available is not None and method not in available):
+            continue
+        enqueue(
+            session,
+            purpose=purpose,
+            method=method,
+            address=address,
+            subject=subject,
+            body=body,
+            dedupe_key=f"{key}:{person.id}:{method}",
+            now=now,
+            incident=incident,
+            person=person.id,
+            payload=payload,
+        )
+        queued += 1
+    return queued
