@@ -492,3 +492,27 @@ def test_ack_while_the_engine_holds_the_due_timer(
     assert receiver.people() == [PRIMARY]
     assert [lv for _, lv, _ in paged_levels(rt, number)] == [1]
     assert {t.error for t in timers(rt, number)} == {None}
+
+
+def test_reassign_stops_the_policy_and_pages_one_person(
+    build: Build, clock: FrozenClock, receiver: HttpReceiver
+) -> None:
+    rt = build()
+    start = clock.now()
+    number = declare(rt, "P1")
+    rt.engine.run_once()
+    assert receiver.people() == [PRIMARY]
+    clock.set(start + timedelta(minutes=2))
+    rt.incidents.reassign(number, "dba", ALICE, rt.pager.reassign)
+    rt.engine.run_once()
+    assert receiver.people() == [PRIMARY, "dba"]
+    for minute in (5, 15, 30, 60):  # the policy does not go on after a reassignment
+        clock.set(start + timedelta(minutes=minute))
+        rt.engine.run_once()
+    assert receiver.people() == [PRIMARY, "dba"]
+    [(_, stopped)] = events(rt, number, "paging_stopped")
+    assert stopped["reason"] == "reassigned"
+    [(_, moved)] = events(rt, number, "reassigned")
+    assert moved["to"] == "dba" and moved["deliveries"] == ["dba/webhook"]
+    with pytest.raises(Exception, match="not in the playbook"):
+        rt.incidents.reassign(number, "nobody", ALICE, rt.pager.reassign)

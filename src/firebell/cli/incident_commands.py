@@ -254,3 +254,15 @@ def register(app: typer.Typer) -> None:
             output.emit_json(data)
         else:
             output.console.print(f"{data['kind'].capitalize()} #{data['id']} until {stamp}")
+
+    @app.command()
+    @reports_errors
+    def reassign(number: int, person: str, as_json: JsonFlag = False) -> None:
+        """Stop the escalation policy and page PERSON instead."""
+        data = Client.from_env().request(
+            "POST", f"/api/v1/incidents/{number}/reassign", json={"person": person}
+        )
+        if as_json:
+            output.emit_json(data)
+        else:
+            output.console.print(f"#{number} reassigned to {person} ({data['deliveries']} page(s))")

@@ -182,6 +182,21 @@ class IncidentService:
                 raise Conflict(f"incident #{number} is {incident.status}; nothing to escalate")
             return pager(session, incident, level, actor.name, now)
 
+    def reassign(
+        self,
+        number: int,
+        person: str,
+        actor: Principal,
+        pager: Callable[[Session, Incident, str, str, datetime], int],
+    ) -> int:
+        """Give the incident to one person; the pager decides how to reach them."""
+        now = self.clock.now()
+        with transaction(self.sessions) as session:
+            incident = self._locked(session, number, actor)
+            if incident.status not in lifecycle.OPEN_STATUSES:
+                raise Conflict(f"incident #{number} is {incident.status}; nothing to reassign")
+            return pager(session, incident, person, actor.name, now)
+
     def add_note(self, number: int, text: str, actor: Principal) -> TimelineEvent:
         change = lifecycle.add_note(text)
         now = self.clock.now()

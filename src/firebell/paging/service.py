@@ -516,3 +516,55 @@ class Pager:
             purpose="sla",
         )
         return target + 1
+
+    def reassign(
+        self, session: Session, incident: Incident, person_id: str, actor: str, now: datetime
+    ) -> int:
+        """Hand the incident to one person: the policy stops (pending pages cancelled) and
+        that person is paged by their own notification rules. Returns deliveries queued."""
+        from firebell.errors import Invalid
+
+        person = next((p for p in self.playbook.people if p.id == person_id), None)
+        if person is None:
+            raise Invalid.field("person", f"'{person_id}' is not in the playbook's people")
+        if session.get(Escalation, incident.id) is not None:
+            self.stop(session, incident, "reassigned", now)
+        escalation = session.get(Escalation, incident.id, with_for_update=True)
+        generation = escalation.generation if escalation else 0
+        plans, missing = deliveries(
+            person, self.playbook.on_call.default_notification_rules, urgency_of(incident.severity)
+        )
+        available = self._methods()
+        queued = [plan for plan in plans if plan.method in available]
+        for index, plan in enumerate(queued):
+            self._message(
+                session,
+                incident,
+                "page",
+                person.id,
+                plan.method,
+                plan.address,
+                page_text.page_subject(incident),
+                page_text.page_body(incident, f"reassigned by {actor}"),
+                f"reassign:{incident.id}:{generation}:{now.timestamp():.0f}:{person.id}:"
+                f"{plan.method}:{index}",
+                now + plan.delay,
+                now,
+                {"reassigned_by": actor},
+            )
+        skipped = [reason for _, reason in missing] + [
+            f"{person.id}: no {p.method} channel configured" for p in plans if p not in queued
+        ]
+        record(
+            session,
+            incident.id,
+            now,
+            actor,
+            "reassigned",
+            {
+                "to": person.id,
+                "deliveries": [f"{person.id}/{p.method}" for p in queued],
+                "skipped": skipped,
+            },
+        )
+        return len(queued)

@@ -6,8 +6,10 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, status
+from pydantic import Field
 
 from firebell.api.schemas import (
+    Body,
     CommanderIn,
     DeclareIn,
     EscalateIn,
@@ -143,3 +145,17 @@ def escalate(
         number, body.level if body else None, actor, runtime.pager.escalate
     )
     return EscalateOut(incident_id=number, level=level)
+
+
+class ReassignIn(Body):
+    person: str = Field(min_length=1, max_length=64)
+
+
+@router.post("/{number}/reassign")
+def reassign(
+    number: int, body: ReassignIn, request: Request, actor: Principal = Responder
+) -> dict[str, object]:
+    """Stop the escalation policy and page one person instead."""
+    runtime = runtime_of(request)
+    queued = runtime.incidents.reassign(number, body.person, actor, runtime.pager.reassign)
+    return {"incident_id": number, "person": body.person, "deliveries": queued}
