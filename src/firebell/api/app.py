@@ -67,6 +67,7 @@ class BodyLimit:
 def create_app(runtime: Runtime) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        runtime.intake_writer.prepare = intake.prefetch
         runtime.intake_writer.start()  # group commit for alert intake
         try:
             yield

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import signal
 from pathlib import Path
@@ -67,8 +68,16 @@ def serve(
         typer.echo(f"engine running ({runtime.engine.worker_id})")
     else:
         typer.echo("engine not started: another process runs it for this SQLite database")
+    app = create_app(runtime)
+    # Everything built so far lives as long as the process: keep it out of the garbage
+    # collector's full passes, which otherwise walk it all and stall requests.
+    gc.collect()
+    gc.freeze()
+    # And collect young objects less often: a request allocates thousands of short-lived
+    # ones (ORM state, JSON), and the default threshold (700) runs a pass every few.
+    gc.set_threshold(50_000, 20, 20)
     try:
-        uvicorn.run(create_app(runtime), host=host, port=port, log_level="warning")
+        uvicorn.run(app, host=host, port=port, log_level="warning")
     finally:
         engine.shutdown()
         runtime.close()

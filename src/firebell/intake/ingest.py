@@ -101,6 +101,8 @@ class Ingestor:
         if identity in seen:
             known = seen[identity]
             return known if known.status != "resolved" else None
+        if identity in cache.get("absent", ()):
+            return None  # the batch's prefetch found no open alert with this identity
         with session.no_autoflush:
             found = session.scalars(
                 select(Alert)
@@ -238,6 +240,38 @@ class Ingestor:
             record(session, incident.id, now, actor, "alert_attached", info)
         alert.incident_id = incident.id  # rows are written in bulk when the batch commits
         outcome.touch(incident.id)
+
+    @staticmethod
+    def prefetch(
+        session: Session, identities: list[tuple[str, str, str]], cache: dict[str, Any]
+    ) -> None:
+        """Load the open alerts of a whole batch in one query (locked), and remember which
+        identities have none, so each event does not need a query of its own."""
+        wanted = set(identities)
+        if not wanted:
+            return
+        seen: dict[tuple[str, str, str], Alert] = cache.setdefault("alerts", {})
+        by_integration: dict[str, set[str]] = {}
+        for integration, key, _ in wanted:
+            by_integration.setdefault(integration, set()).add(key)
+        for integration, key_set in by_integration.items():
+            keys = sorted(key_set)
+            for start in range(0, len(keys), 500):
+                # integration first: the identity index can serve the lookup
+                rows = session.scalars(
+                    select(Alert)
+                    .where(
+                        Alert.integration == integration,
+                        Alert.dedup_key.in_(keys[start : start + 500]),
+                        Alert.status != "resolved",
+                    )
+                    .with_for_update()
+                )
+                for row in rows:
+                    identity = (row.integration, row.dedup_key, row.fingerprint)
+                    if identity in wanted:
+                        seen[identity] = row
+        cache["absent"] = wanted - set(seen)
 
     @staticmethod
     def _open_incident(session: Session, service: str, cache: dict[str, Any]) -> Incident | None:

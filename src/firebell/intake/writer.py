@@ -46,6 +46,9 @@ class IntakeWriter:
     # After the first job, wait this long for more: under load, batches grow and one
     # commit serves many requests; when idle it adds at most this much latency.
     linger: float = 0.001
+    # Called once per batch before its jobs, with the jobs' work: a place to load in one
+    # query what every job would otherwise query for itself.
+    prepare: Callable[[Session, list[Work], dict[str, Any]], None] | None = None
     _queue: queue.Queue[_Job | None] = field(default_factory=queue.Queue)
     _thread: threading.Thread | None = None
 
@@ -117,6 +120,8 @@ class IntakeWriter:
             serialize(session, INTAKE_LOCK)  # across processes, then read the clock:
             now = self.clock.now()  # events are never stamped before what they follow
             cache: dict[str, Any] = {}  # shared by the batch: silences, open incidents
+            if self.prepare is not None:
+                self.prepare(session, [job.work for job in batch], cache)
             for job in batch:
                 try:
                     outcomes.append(job.work(session, now, cache))

@@ -30,7 +30,7 @@ from firebell.intake.errors import IntakeError
 from firebell.intake.event import AlertEvent, GroupEvent
 from firebell.intake.generic import parse_generic
 from firebell.intake.grafana import parse_grafana
-from firebell.intake.ingest import Outcome
+from firebell.intake.ingest import Ingestor, Outcome
 from firebell.intake.integrations import LiveIntegration
 from firebell.intake.opsgenie import parse_opsgenie_action, parse_opsgenie_create
 from firebell.intake.pagerduty import pagerduty_error_body, parse_pagerduty
@@ -71,16 +71,44 @@ def decode(body: bytes) -> Any:
         raise IntakeError.single("$", f"the body is not valid JSON: {exc}") from None
 
 
+class IngestJob:
+    """The storage work of one intake request; `identities` lets the writer load the
+    batch's open alerts in one query."""
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        integration: LiveIntegration,
+        events: list[AlertEvent],
+        group: GroupEvent | None,
+    ) -> None:
+        self.runtime, self.integration, self.events, self.group = (
+            runtime,
+            integration,
+            events,
+            group,
+        )
+        self.identities = [(integration.id, e.dedup_key, e.fingerprint or "") for e in events]
+
+    def __call__(self, session: Session, now: datetime, cache: dict[str, Any]) -> Outcome:
+        return self.runtime.ingestor.ingest(
+            session, self.integration, self.events, now, self.group, cache
+        )
+
+
 def _store(
     runtime: Runtime,
     integration: LiveIntegration,
     events: list[AlertEvent],
     group: GroupEvent | None = None,
 ) -> Work:
-    def work(session: Session, now: datetime, cache: dict[str, Any]) -> Outcome:
-        return runtime.ingestor.ingest(session, integration, events, now, group, cache)
+    return IngestJob(runtime, integration, events, group)
 
-    return work
+
+def prefetch(session: Session, works: list[Work], cache: dict[str, Any]) -> None:
+    """The writer's batch preparation (see IntakeWriter.prepare)."""
+    identities = [i for w in works if isinstance(w, IngestJob) for i in w.identities]
+    Ingestor.prefetch(session, identities, cache)
 
 
 def _alone(runtime: Runtime, work: Work) -> Any:
