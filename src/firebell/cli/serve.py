@@ -51,6 +51,7 @@ def serve(
 ) -> None:
     """Run firebell: HTTP API, web root and engine."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per migration is noise
     runtime = open_runtime(home, database_url, playbook, host=host, port=port)
     settings = runtime.settings
     with transaction(runtime.sessions) as session:
