@@ -131,3 +131,50 @@ def test_business_day_skips_the_weekend() -> None:
 
     friday = datetime(2026, 11, 27, 16, 0, tzinfo=UTC)
     assert Span.parse("1bd").after(friday) == datetime(2026, 11, 30, 16, 0, tzinfo=UTC)
+
+
+def test_template_files_next_to_the_playbook(tmp_path: Path) -> None:
+    text = default_playbook_text()
+    marker = "      variants:\n        internal:\n          channel: chat\n"
+    assert marker in text
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "initial.j2").write_text("ALERT {{ incident.title }}\n")
+    # swap the initial internal variant's inline body for a file
+    yaml = YAML()
+    document = yaml.load(text)
+    variant = document["communications"]["templates"]["initial"]["variants"]["internal"]
+    del variant["body"]
+    variant["file"] = "templates/initial.j2"
+    from io import StringIO
+
+    out = StringIO()
+    yaml.dump(document, out)
+    path = tmp_path / "playbook.yaml"
+    path.write_text(out.getvalue())
+    loaded = load_playbook(path)
+    body = loaded.playbook.communications.templates["initial"].variants["internal"].body
+    assert body == "ALERT {{ incident.title }}\n"
+    first = loaded.version
+    (tmp_path / "templates" / "initial.j2").write_text("ALERT! {{ incident.title }}\n")
+    assert load_playbook(path).version != first  # the file is part of the version
+    (tmp_path / "templates" / "initial.j2").unlink()
+    with pytest.raises(PlaybookError) as info:
+        load_playbook(path)
+    [problem] = info.value.problems
+    assert problem.field == "communications.templates.initial.variants.internal.file"
+    assert "cannot read" in problem.reason and problem.line == line_of(
+        out.getvalue(), "file: templates/initial.j2"
+    )
+
+
+def test_template_syntax_errors_are_validation_errors() -> None:
+    text = default_playbook_text().replace(
+        "INCIDENT ALERT - [{{ incident.severity }}] {{ incident.title }}\n",
+        "INCIDENT ALERT - [{{ incident.severity }] {{ incident.title }}\n",
+        1,
+    )
+    with pytest.raises(PlaybookError) as info:
+        parse_playbook(text, "p.yaml")
+    problem = info.value.problems[0]
+    assert problem.field == "communications.templates.initial.variants.internal.body"
+    assert "template syntax error" in problem.reason and problem.line

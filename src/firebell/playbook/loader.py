@@ -90,7 +90,12 @@ def _clean_loc(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
     )
 
 
-def parse_playbook(text: str, filename: str = "<playbook>") -> LoadedPlaybook:
+def parse_playbook(
+    text: str, filename: str = "<playbook>", base_dir: Path | None = None
+) -> LoadedPlaybook:
+    """Parse and validate; template files are read relative to `base_dir` (the playbook's
+    folder) and every template is checked for Jinja2 syntax here, so a broken template is
+    a validation error with its line, not a failed page at 3 a.m."""
     yaml = YAML(typ="rt")
     try:
         document = yaml.load(text)
@@ -116,7 +121,99 @@ def parse_playbook(text: str, filename: str = "<playbook>") -> LoadedPlaybook:
             reason = error["msg"].removeprefix("Value error, ")
             problems.append(PlaybookProblem(filename, _line_of(document, loc), _field(loc), reason))
         raise PlaybookError(problems) from None
-    return LoadedPlaybook(playbook, playbook_version(text), text, filename)
+    playbook, files, problems = _templates(playbook, document, filename, base_dir)
+    if problems:
+        raise PlaybookError(problems)
+    return LoadedPlaybook(playbook, playbook_version(text + files), text, filename)
+
+
+def _templates(
+    playbook: Playbook, document: Any, filename: str, base_dir: Path | None
+) -> tuple[Playbook, str, list[PlaybookProblem]]:
+    """Load template files into their variants and check every template's syntax.
+    Returns the playbook with file templates inlined, their joined text (for the version
+    hash) and the problems found."""
+    from jinja2 import TemplateSyntaxError
+    from jinja2.sandbox import SandboxedEnvironment
+
+    env = SandboxedEnvironment()
+    problems: list[PlaybookProblem] = []
+    loaded: list[str] = []
+
+    def check(loc: tuple[int | str, ...], source: str, where: str = "") -> None:
+        try:
+            env.parse(source)
+        except TemplateSyntaxError as exc:
+            line = _line_of(document, loc)
+            problems.append(
+                PlaybookProblem(
+                    filename,
+                    line,
+                    _field(loc),
+                    f"template syntax error{where} on its line {exc.lineno}: {exc.message}",
+                )
+            )
+
+    families = {}
+    for family_id, family in playbook.communications.templates.items():
+        variants = {}
+        for variant_id, variant in family.variants.items():
+            loc: tuple[int | str, ...] = (
+                "communications",
+                "templates",
+                family_id,
+                "variants",
+                variant_id,
+            )
+            body = variant.body
+            if variant.file is not None:
+                path = Path(variant.file)
+                if path.is_absolute() or ".." in path.parts or base_dir is None:
+                    problems.append(
+                        PlaybookProblem(
+                            filename,
+                            _line_of(document, (*loc, "file")),
+                            _field((*loc, "file")),
+                            "give a path relative to the playbook's folder, without '..'",
+                        )
+                    )
+                    continue
+                try:
+                    body = (base_dir / path).read_text(encoding="utf-8")
+                except OSError as exc:
+                    problems.append(
+                        PlaybookProblem(
+                            filename,
+                            _line_of(document, (*loc, "file")),
+                            _field((*loc, "file")),
+                            f"cannot read {base_dir / path}: {exc.strerror}",
+                        )
+                    )
+                    continue
+                loaded.append(body)
+                check((*loc, "file"), body, f" in {path}")
+            elif body is not None:
+                check((*loc, "body"), body)
+            for part in ("subject", "title"):
+                value = getattr(variant, part)
+                if value is not None:
+                    check((*loc, part), value)
+            variants[variant_id] = variant.model_copy(update={"body": body})
+        families[family_id] = family.model_copy(update={"variants": variants})
+    war_room = playbook.war_room
+    for loc, value in (
+        (("war_room", "channel_name"), war_room.channel_name),
+        (("war_room", "topic"), war_room.topic),
+        (("war_room", "announcement"), war_room.announcement),
+        (
+            ("war_room", "checkpoints", "management_message"),
+            war_room.checkpoints.management_message,
+        ),
+    ):
+        if value is not None:
+            check(loc, value)
+    communications = playbook.communications.model_copy(update={"templates": families})
+    return playbook.model_copy(update={"communications": communications}), "".join(loaded), problems
 
 
 def _plain(node: Any) -> Any:
@@ -137,7 +234,7 @@ def load_playbook(path: str | Path | None = None) -> LoadedPlaybook:
         raise PlaybookError(
             [PlaybookProblem(str(target), None, "", f"cannot read: {exc.strerror}")]
         ) from None
-    return parse_playbook(text, str(target))
+    return parse_playbook(text, str(target), target.parent)
 
 
 def default_playbook_text() -> str:
