@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from firebell.channels import ntfy, slack_api, twilio
 from firebell.channels.base import Channel
+from firebell.channels.jira import JiraChannel
 from firebell.channels.mattermost import MattermostChannel
 from firebell.channels.ntfy import NtfyChannel
 from firebell.channels.slack_api import SlackApi, SlackChatChannel
@@ -53,12 +54,19 @@ class NtfySettings(_Settings):
     token: SecretStr | None = None
 
 
+class JiraSettings(_Settings):
+    base_url: str
+    email: str
+    api_token: SecretStr
+
+
 class ChannelSettings(_Settings):
     """Every HTTP channel's configuration; `None` leaves that channel out."""
 
     slack_api: SlackApiSettings | None = None
     twilio: TwilioSettings | None = None
     ntfy: NtfySettings | None = None
+    jira: JiraSettings | None = None
     timeout: float = Field(default=10.0, gt=0)  # seconds, for every channel
 
 
@@ -89,6 +97,9 @@ def build_channels(settings: ChannelSettings) -> dict[str, Channel]:
         n = settings.ntfy
         token = n.token.get_secret_value() if n.token is not None else None
         channels["push"] = NtfyChannel(base_url=n.base_url, token=token, timeout=t)
+    if settings.jira is not None:
+        j = settings.jira
+        channels["jira"] = JiraChannel(j.base_url, j.email, j.api_token.get_secret_value(), t)
     return channels
 
 
@@ -137,4 +148,18 @@ def channel_settings_from_env(environ: Mapping[str, str] | None = None) -> Chann
             token=SecretStr(ntfy_token) if ntfy_token is not None else None,
         )
 
-    return ChannelSettings(slack_api=slack, twilio=tw, ntfy=nt)
+    jira_values = [get(f"FIREBELL_JIRA_{n}") for n in ("BASE_URL", "EMAIL", "API_TOKEN")]
+    jira: JiraSettings | None = None
+    if any(jira_values) and not all(jira_values):
+        raise ValueError(
+            "Jira is partly configured: set FIREBELL_JIRA_BASE_URL, FIREBELL_JIRA_EMAIL "
+            "and FIREBELL_JIRA_API_TOKEN"
+        )
+    if all(jira_values):
+        jira = JiraSettings(
+            base_url=jira_values[0] or "",
+            email=jira_values[1] or "",
+            api_token=SecretStr(jira_values[2] or ""),
+        )
+
+    return ChannelSettings(slack_api=slack, twilio=tw, ntfy=nt, jira=jira)

@@ -12,7 +12,7 @@
 | `ntfy:topic`            | ntfy push                                      |
 | `status_page`           | a public update kept for the status page       |
 | `customer_email`        | recorded as not deliverable: no subscriber list |
-| `jira:KEY`              | recorded as not deliverable: no ticket adapter  |
+| `jira:KEY`              | a Jira ticket in project KEY                    |
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ PREFIXES = {
     "webhook:": "webhook",
     "sms:": "sms",
     "ntfy:": "push",
+    "jira:": "jira",
 }
 
 
@@ -50,8 +51,6 @@ def destination(channel: str) -> Destination:
         return Destination("message", "email", channel)
     if channel == "customer_email":
         return Destination("unsupported", reason="no customer subscriber list is configured")
-    if channel.startswith("jira:"):
-        return Destination("unsupported", reason="no ticket adapter is configured")
     return Destination("unsupported", reason=f"unknown channel '{channel}'")
 
 

@@ -392,6 +392,8 @@ class Comms:
         if change.kind == "declared":
             self._rearm(session, incident, "internal", now, first=True)
             self._rearm(session, incident, "status_page", now, first=True)
+            if self.playbook.severity(incident.severity).paging == "ticket":
+                self._ticket(session, incident, now)
         elif change.kind in ("resolved", "closed"):
             session.execute(
                 update(Timer)
@@ -405,6 +407,37 @@ class Comms:
         elif change.kind == "severity_changed":
             for kind in ("internal", "status_page"):
                 self._rearm(session, incident, kind, now, first=True)
+
+    def _ticket(self, session: Session, incident: Incident, now: datetime) -> None:
+        """A "ticket only" severity (the seed's P3): open a ticket in each ticket channel
+        of the severity's audiences, in the declaration's transaction."""
+        known = {a.id: a for a in self.playbook.communications.audiences}
+        for audience_id in self.playbook.severity(incident.severity).notify_audiences:
+            for channel in known[audience_id].channels:
+                where = destination(channel)
+                if where.method != "jira":
+                    continue
+                enqueue(
+                    session,
+                    purpose="ticket",
+                    method="jira",
+                    address=where.address,
+                    subject=f"[{incident.severity}] #{incident.id} {incident.title}",
+                    body="\n".join(
+                        filter(None, [incident.summary, f"firebell incident #{incident.id}"])
+                    ),
+                    dedupe_key=f"ticket:{incident.id}:{where.address}",
+                    now=now,
+                    incident=incident,
+                )
+                record(
+                    session,
+                    incident.id,
+                    now,
+                    ACTOR,
+                    "ticket_requested",
+                    {"project": where.address, "audience": audience_id},
+                )
 
     def fire(self, session: Session, timer: Timer, now: datetime) -> None:
         """An update is overdue: record the missed deadline and remind the commander."""
