@@ -340,3 +340,26 @@ def test_rate_limit_answers_429_with_retry_after(app_client: TestClient, runtime
     r = app_client.post("/v2/enqueue", json=pd)
     assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
     assert count(runtime, Alert) == 0
+
+
+def test_a_more_severe_alert_proposes_escalation(
+    app_client: TestClient, runtime: Runtime, admin: dict[str, str]
+) -> None:
+    pd = {
+        "routing_key": key(runtime, "pagerduty"),
+        "event_action": "trigger",
+        "dedup_key": "minor",
+        "payload": {"summary": "slow", "source": "x", "severity": "warning"},
+    }
+    number = (
+        app_client.post("/v2/enqueue", json=pd).json()
+        and app_client.get("/api/v1/incidents", headers=admin).json()["incidents"][0]["id"]
+    )
+    assert app_client.get(f"/api/v1/incidents/{number}", headers=admin).json()["severity"] in (
+        "P2",
+        "P3",
+    )
+    app_client.post(am_url(runtime), json=fixture("webhook-firing.json"))  # critical → P1
+    events = app_client.get(f"/api/v1/incidents/{number}/timeline", headers=admin).json()
+    [proposal] = [e for e in events["events"] if e["kind"] == "escalation_proposed"]
+    assert proposal["details"]["to"] == "P1" and proposal["details"]["rule"] == "alert-more-severe"

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from firebell.incidents import lifecycle
-from firebell.incidents.lifecycle import OPEN_STATUSES
+from firebell.incidents.lifecycle import OPEN_STATUSES, SEVERITY_ORDER
 from firebell.incidents.service import Declaration, IncidentService, record
 from firebell.intake.decide import decide
 from firebell.intake.event import AlertEvent, GroupEvent
@@ -238,6 +238,21 @@ class Ingestor:
             cache[f"incident:{decision.service}"] = incident
         else:
             record(session, incident.id, now, actor, "alert_attached", info)
+            if SEVERITY_ORDER.index(decision.severity) < SEVERITY_ORDER.index(incident.severity):
+                # A worse signal than the incident's severity: say so; people decide (as
+                # PagerDuty does, an alert never silently changes an incident's urgency).
+                record(
+                    session,
+                    incident.id,
+                    now,
+                    actor,
+                    "escalation_proposed",
+                    {
+                        "rule": "alert-more-severe",
+                        "to": decision.severity,
+                        "reason": f"alert '{alert.summary}' is {decision.severity}",
+                    },
+                )
         alert.incident_id = incident.id  # rows are written in bulk when the batch commits
         outcome.touch(incident.id)
 
