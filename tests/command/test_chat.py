@@ -17,6 +17,7 @@ from firebell.api.app import create_app
 from firebell.auth.principal import SYSTEM
 from firebell.chat.signature import sign
 from firebell.clock import FrozenClock
+from firebell.incidents.service import IncidentFilter
 from firebell.runtime import Runtime
 from firebell.store.models import Message, TimelineEvent
 
@@ -201,3 +202,11 @@ def test_interaction_buttons(chat: tuple[TestClient, Runtime]) -> None:
         "/api/v1/chat/slack/interactions", content=body, headers=signed(body, secret="wrong")
     )
     assert forged.status_code == 401
+
+
+def test_only_people_known_by_chat_user_id_may_act(chat: tuple[TestClient, Runtime]) -> None:
+    client, runtime = chat
+    # a display name matching a person proves nothing; the user id must be in the playbook
+    r = post(client, "declare I am the CTO --sev P0", user="U-stranger", name="cto")
+    assert r["response_type"] == "ephemeral" and "does not know you" in r["text"]
+    assert runtime.incidents.search(IncidentFilter(), SYSTEM).total == 0

@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from firebell import __version__
 from firebell.api import problems
@@ -27,41 +28,71 @@ from firebell.web import index
 MAX_BODY_BYTES = 1024 * 1024
 
 
+class _BodyTooLarge(HTTPException):
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"the body is larger than the limit of {limit} bytes")
+
+
 class BodyLimit:
-    """Refuse a body whose declared length is over the limit, before reading it.
-    Plain ASGI (not BaseHTTPMiddleware): it costs nothing on the intake hot path. Routes
-    that read bodies also count what arrives, for senders that do not declare a length."""
+    """Refuse a body over the limit: at once when its declared length says so, else as
+    soon as the bytes that arrive (chunked uploads) pass it. Plain ASGI (not
+    BaseHTTPMiddleware): it costs nothing on the intake hot path."""
 
     def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
         self.app = app
         self.limit = limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            for name, value in scope.get("headers", ()):
-                if name == b"content-length" and value.isdigit() and int(value) > self.limit:
-                    body = json.dumps(
-                        {
-                            "type": "about:blank",
-                            "title": "Payload too large",
-                            "status": 413,
-                            "detail": f"the body is {int(value)} bytes; the limit is "
-                            f"{self.limit} bytes",
-                        }
-                    ).encode()
-                    await send(
-                        {
-                            "type": "http.response.start",
-                            "status": 413,
-                            "headers": [
-                                (b"content-type", problems.PROBLEM.encode()),
-                                (b"content-length", str(len(body)).encode()),
-                            ],
-                        }
-                    )
-                    await send({"type": "http.response.body", "body": body})
-                    return
-        await self.app(scope, receive, send)
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length" and value.isdigit() and int(value) > self.limit:
+                await self._refuse(send, f"the body is {int(value)} bytes")
+                return
+        received = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    raise _BodyTooLarge(self.limit)
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except _BodyTooLarge:
+            if not started:
+                await self._refuse(send, f"more than {self.limit} bytes arrived")
+
+    async def _refuse(self, send: Send, what: str) -> None:
+        body = json.dumps(
+            {
+                "type": "about:blank",
+                "title": "Payload too large",
+                "status": 413,
+                "detail": f"{what}; the limit is {self.limit} bytes",
+            }
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", problems.PROBLEM.encode()),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
 
 
 def create_app(runtime: Runtime) -> FastAPI:

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException
 
 from firebell.errors import DomainError
@@ -53,6 +54,19 @@ def install(app: FastAPI) -> None:
             errors.append({"field": _field(tuple(error.get("loc", ()))), "reason": reason})
         detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
         return problem(422, "Invalid request", detail, errors)
+
+    @app.exception_handler(OverflowError)
+    async def _overflow(_request: Request, exc: OverflowError) -> JSONResponse:
+        return problem(422, "Invalid request", f"a number or date is out of range: {exc}")
+
+    @app.exception_handler(DataError)
+    async def _data(_request: Request, exc: DataError) -> JSONResponse:
+        # The database refused a value (too long, out of range): nothing was written.
+        return problem(
+            422,
+            "Invalid request",
+            f"a value is too long or out of range for storage ({type(exc.orig).__name__})",
+        )
 
     @app.exception_handler(HTTPException)
     async def _http(_request: Request, exc: HTTPException) -> JSONResponse:

@@ -11,7 +11,8 @@ from firebell.store.models import Incident, TimelineEvent
 
 
 class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # NaN and infinities are not JSON, and PostgreSQL's JSON refuses them.
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class DeclareIn(Body):

@@ -24,18 +24,25 @@ def master_key(home: Path) -> bytes:
     if from_env:
         return from_env.encode()
     path = home / KEY_FILE
-    try:
-        return path.read_bytes().strip()
-    except FileNotFoundError:
-        pass
-    home.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_urlsafe(48).encode()
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process won the race: use its key
-        return path.read_bytes().strip()
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(value)
+    if not path.exists():
+        home.mkdir(parents=True, exist_ok=True)
+        # Written whole to a temporary file, then linked into place: a reader never
+        # sees a half-written (or empty) key, and of two racing processes one key wins.
+        temp = home / f".{KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(secrets.token_urlsafe(48).encode())
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(temp, path)
+        except FileExistsError:
+            pass  # another process made it first: use its key
+        finally:
+            temp.unlink()
+    value = path.read_bytes().strip()
+    if len(value) < 32:
+        raise RuntimeError(f"{path} holds no usable key; remove it to make a new one")
     return value
 
 

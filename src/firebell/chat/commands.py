@@ -59,6 +59,8 @@ def parse(text: str) -> ChatCommand:
             rest = (rest[: match.start()] + rest[match.end() :]).strip()
         if not rest:
             raise CommandError("declare needs a title: /incident declare <title> --sev P1")
+        if len(rest) > 500:
+            raise CommandError("a title is at most 500 characters")
         return ChatCommand("declare", None, {"title": rest, "severity": severity})
     if verb == "role":
         parts = rest.split()
@@ -81,7 +83,7 @@ def parse(text: str) -> ChatCommand:
             )
         return ChatCommand("status", incident, {"status": rest.split()[0].lower()})
     if verb == "escalate":
-        if rest and not rest.isdigit():
+        if rest and not (rest.isascii() and rest.isdigit()):
             raise CommandError("escalate takes an optional level number: /incident escalate 3")
         return ChatCommand("escalate", incident, {"level": rest} if rest else {})
     if verb == "resolve":

@@ -10,6 +10,9 @@ from firebell.playbook.schema import Playbook
 from firebell.store.models import Incident
 
 STAMP = "%Y-%m-%d %H:%M UTC"
+# Names firebell fills in itself; facts and request fields may not replace them
+# (`impact` and `summary` facts are the exception: they describe the incident).
+RESERVED = frozenset({"incident", "org", "now", "status_page_url", "postmortem_due"})
 
 
 def words(delta: timedelta) -> str:
@@ -111,6 +114,6 @@ def build(
         context["postmortem_due"] = words(severity.postmortem.due.approx())
     if next_update is not None:
         context["next_update"] = next_update.strftime("%H:%M UTC")
-    context.update(facts)
-    context.update(extra or {})
+    context.update({k: v for k, v in facts.items() if k not in RESERVED})
+    context.update({k: v for k, v in (extra or {}).items() if k not in RESERVED})
     return context

@@ -101,3 +101,7 @@ def render(name: str, source: str, context: Mapping[str, Any]) -> str:
         raise TemplateProblem(name, f"refused by the sandbox: {exc}") from None
     except TemplateError as exc:
         raise TemplateProblem(name, f"{type(exc).__name__}: {exc}") from None
+    except Exception as exc:  # e.g. a number where the template loops over a list
+        raise TemplateProblem(
+            name, f"cannot render with these values: {type(exc).__name__}: {exc}"
+        ) from None

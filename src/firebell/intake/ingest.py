@@ -7,7 +7,8 @@ Called by the HTTP intake routes and the heartbeat check. Everything an event ca
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -70,6 +71,27 @@ def active_silence(
     return None
 
 
+def fit(value: str, limit: int) -> str:
+    """Keys longer than their column are stored as their SHA-256 (still unique, still
+    stable), so an odd sender cannot fail a whole batch at commit time."""
+    if len(value) <= limit:
+        return value
+    return "sha256:" + hashlib.sha256(value.encode()).hexdigest()
+
+
+def stored(event: AlertEvent) -> AlertEvent:
+    """The event with its identity as it is stored (see `fit`)."""
+    key, fingerprint = fit(event.dedup_key, 255), fit(event.fingerprint or "", 128)
+    if key == event.dedup_key and fingerprint == (event.fingerprint or ""):
+        return event
+    return replace(event, dedup_key=key, fingerprint=fingerprint or None)
+
+
+def identity(integration: str, event: AlertEvent) -> tuple[str, str, str]:
+    event = stored(event)
+    return (integration, event.dedup_key, event.fingerprint or "")
+
+
 class Ingestor:
     def __init__(self, incidents: IncidentService) -> None:
         self.incidents = incidents
@@ -87,7 +109,7 @@ class Ingestor:
         outcome = Outcome()
         labels = dict(group.common_labels) if group is not None else None
         cache = cache if cache is not None else {}
-        for event in events:
+        for event in map(stored, events):
             self._one(session, integration, event, now, outcome, labels, group, cache)
         return outcome
 
@@ -302,6 +324,9 @@ class Ingestor:
                 Incident.service == service,
                 Incident.status.in_(OPEN_STATUSES),
                 Incident.drill.is_(False),
+                # a security incident is visible to few; an ordinary alert must not
+                # disappear into it (nor reveal it to the sender)
+                Incident.private.is_(False),
             )
             .order_by(Incident.id.desc())
             .limit(1)

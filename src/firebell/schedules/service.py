@@ -202,7 +202,7 @@ class Schedules:
     def calendar(self, kind: str, ident: str, token: str) -> bytes:
         import hmac
 
-        if not hmac.compare_digest(token, self.calendar_token(kind, ident)):
+        if not hmac.compare_digest(token.encode(), self.calendar_token(kind, ident).encode()):
             raise NotFound("no such calendar")
         now = self.clock.now()
         since, until = now - timedelta(days=7), now + timedelta(days=90)

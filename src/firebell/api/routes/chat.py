@@ -74,13 +74,19 @@ async def _authentic(request: Request, runtime: Runtime) -> bytes | Response:
     return body
 
 
-def _person(runtime: Runtime, user_id: str, user_name: str) -> str:
+def _person(runtime: Runtime, user_id: str) -> str | None:
+    """The playbook person with this chat user id. Only the id counts: display names can
+    be changed by their owners, so they prove nothing."""
     for person in runtime.playbook.playbook.people:
-        if (person.chat_user_id and person.chat_user_id == user_id) or (
-            person.chat and person.chat.lstrip("@") == user_name
-        ):
+        if person.chat_user_id and person.chat_user_id == user_id:
             return person.id
-    return user_name or user_id
+    return None
+
+
+NOT_A_RESPONDER = (
+    "firebell does not know you: ask an admin to add your chat user id "
+    "(`chat_user_id`) to the playbook's people"
+)
 
 
 def _resolve_person(runtime: Runtime, name: str) -> str:
@@ -211,9 +217,10 @@ async def slash_command(request: Request) -> Response:
         command = parse(form.get("text", ""))
     except CommandError as exc:
         return reply(str(exc))
-    actor = Principal(
-        _person(runtime, form.get("user_id", ""), form.get("user_name", "")), "responder"
-    )
+    person = _person(runtime, form.get("user_id", ""))
+    if person is None:
+        return reply(NOT_A_RESPONDER)
+    actor = Principal(person, "responder")
     try:
         return await run_in_threadpool(execute, runtime, command, actor, form.get("channel_id", ""))
     except DomainError as exc:
@@ -232,8 +239,11 @@ async def interaction(request: Request) -> Response:
         payload = json.loads(form.get("payload", ""))
         action = payload["actions"][0]
         verb, number = str(action["action_id"]), int(action["value"])
-        user = payload.get("user", {})
-    except (ValueError, KeyError, IndexError, TypeError):
+        user = payload.get("user") or {}
+        channel = (payload.get("channel") or {}).get("id", "")
+        if not isinstance(user, dict) or not isinstance(channel, str):
+            raise TypeError("user and channel must be objects")
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError):
         return problem(
             400,
             "Bad request",
@@ -242,8 +252,10 @@ async def interaction(request: Request) -> Response:
         )
     if verb not in ("ack", "resolve"):
         return reply(f"unknown action '{verb}'")
-    actor = Principal(_person(runtime, user.get("id", ""), user.get("username", "")), "responder")
-    channel = payload.get("channel", {}).get("id", "")
+    person = _person(runtime, str(user.get("id", "")))
+    if person is None:
+        return reply(NOT_A_RESPONDER)
+    actor = Principal(person, "responder")
     try:
         return await run_in_threadpool(execute, runtime, ChatCommand(verb, number), actor, channel)
     except DomainError as exc:

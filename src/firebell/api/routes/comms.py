@@ -3,23 +3,48 @@ approvals for security incidents, and the incident's public (status page) update
 
 from __future__ import annotations
 
-from typing import Any
+import math
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request, status
-from pydantic import Field
+from pydantic import AfterValidator, Field
 from sqlalchemy import select
 
 from firebell.api.schemas import Body
 from firebell.api.security import Admin, Responder, Viewer, runtime_of
 from firebell.auth.principal import Principal
+from firebell.comms.context import RESERVED
 from firebell.comms.service import Rendered
 from firebell.store.models import PublicUpdate
 
 router = APIRouter(prefix="/api/v1/incidents", tags=["communications"])
 
 
+def _json_safe(value: Any) -> Any:
+    """Template values are stored as JSON: no NaN/infinity, no reserved names."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("NaN and infinite numbers are not allowed")
+    if isinstance(value, dict):
+        for item in value.values():
+            _json_safe(item)
+    elif isinstance(value, list):
+        for item in value:
+            _json_safe(item)
+    return value
+
+
+def _template_values(values: dict[str, Any]) -> dict[str, Any]:
+    reserved = sorted(set(values) & RESERVED)
+    if reserved:
+        raise ValueError(f"{', '.join(reserved)} are set by firebell and cannot be given")
+    return _json_safe(values)  # type: ignore[no-any-return]
+
+
+TemplateValues = Annotated[dict[str, Any], AfterValidator(_template_values)]
+
+
 class FactsIn(Body):
-    facts: dict[str, Any] = Field(
+    facts: TemplateValues = Field(
         description="Values for templates: impact, summary, actions, root_cause, eta, ... "
         "(null removes one)"
     )
@@ -28,13 +53,13 @@ class FactsIn(Body):
 class PreviewIn(Body):
     template: str = Field(min_length=1, max_length=64)
     variant: str | None = Field(default=None, max_length=64)
-    fields: dict[str, Any] = {}
+    fields: TemplateValues = {}
 
 
 class NotifyIn(Body):
     template: str = Field(min_length=1, max_length=64)
     audience: str = Field(default="all", max_length=64)
-    fields: dict[str, Any] = {}
+    fields: TemplateValues = {}
 
 
 class DisclosureIn(Body):

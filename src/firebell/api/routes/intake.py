@@ -30,7 +30,7 @@ from firebell.intake.errors import IntakeError
 from firebell.intake.event import AlertEvent, GroupEvent
 from firebell.intake.generic import parse_generic
 from firebell.intake.grafana import parse_grafana
-from firebell.intake.ingest import Ingestor, Outcome
+from firebell.intake.ingest import Ingestor, Outcome, identity
 from firebell.intake.integrations import LiveIntegration
 from firebell.intake.opsgenie import parse_opsgenie_action, parse_opsgenie_create
 from firebell.intake.pagerduty import pagerduty_error_body, parse_pagerduty
@@ -88,7 +88,7 @@ class IngestJob:
             events,
             group,
         )
-        self.identities = [(integration.id, e.dedup_key, e.fingerprint or "") for e in events]
+        self.identities = [identity(integration.id, e) for e in events]
 
     def __call__(self, session: Session, now: datetime, cache: dict[str, Any]) -> Outcome:
         return self.runtime.ingestor.ingest(

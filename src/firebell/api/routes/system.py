@@ -33,13 +33,35 @@ def readyz(request: Request) -> JSONResponse | dict[str, str]:
     return {"status": "ready", "database": runtime_of(request).db.dialect.name}
 
 
+REDACTED = "(redacted: admins only)"
+_URL_CHANNEL = ("slack:", "teams:", "mattermost:", "webhook:", "ntfy:")
+
+
+def redacted(data: dict[str, Any]) -> dict[str, Any]:
+    """The playbook without what works as a credential: webhook URLs (a Slack or Teams
+    webhook URL *is* its secret), push topics and the conference bridge."""
+    for person in data.get("people", []):
+        for key in ("webhook_url", "push_topic"):
+            if person.get(key):
+                person[key] = REDACTED
+    for audience in data.get("communications", {}).get("audiences", []):
+        audience["channels"] = [
+            REDACTED if c.startswith(_URL_CHANNEL) else c for c in audience.get("channels", [])
+        ]
+    if data.get("war_room", {}).get("bridge_url"):
+        data["war_room"]["bridge_url"] = REDACTED
+    return data
+
+
 @router.get("/api/v1/playbook", tags=["playbook"])
-def playbook(request: Request, _actor: Principal = Viewer) -> dict[str, Any]:
+def playbook(request: Request, actor: Principal = Viewer) -> dict[str, Any]:
+    """The playbook in force (credential-like values only for admins)."""
     loaded = runtime_of(request).playbook
+    data = loaded.playbook.model_dump(mode="json")
     return {
         "version": loaded.version,
         "path": loaded.path,
-        "playbook": loaded.playbook.model_dump(mode="json"),
+        "playbook": data if actor.role == "admin" else redacted(data),
     }
 
 
