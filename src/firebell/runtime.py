@@ -33,7 +33,8 @@ from firebell.intake.integrations import Integrations
 from firebell.intake.writer import IntakeWriter
 from firebell.paging.service import Pager
 from firebell.playbook.loader import LoadedPlaybook, load_playbook
-from firebell.schedules.service import HandoffNotifier, Schedules
+from firebell.schedules.handoffs import HandoffNotifier
+from firebell.schedules.service import Schedules
 from firebell.store.db import make_engine, make_sessionmaker, transaction
 from firebell.store.migrate import upgrade
 from firebell.store.models import PlaybookVersion
