@@ -175,12 +175,9 @@ class IncidentService:
         pager: Callable[[Session, Incident, int | None, str, datetime], int],
     ) -> int:
         """Manual escalation; the pager decides whom, in this transaction."""
-        now = self.clock.now()
-        with transaction(self.sessions) as session:
-            incident = self._locked(session, number, actor)
-            if incident.status not in lifecycle.OPEN_STATUSES:
-                raise Conflict(f"incident #{number} is {incident.status}; nothing to escalate")
-            return pager(session, incident, level, actor.name, now)
+        return self._while_open(
+            number, actor, "escalate", lambda s, i, now: pager(s, i, level, actor.name, now)
+        )
 
     def reassign(
         self,
@@ -190,12 +187,24 @@ class IncidentService:
         pager: Callable[[Session, Incident, str, str, datetime], int],
     ) -> int:
         """Give the incident to one person; the pager decides how to reach them."""
+        return self._while_open(
+            number, actor, "reassign", lambda s, i, now: pager(s, i, person, actor.name, now)
+        )
+
+    def _while_open(
+        self,
+        number: int,
+        actor: Principal,
+        verb: str,
+        work: Callable[[Session, Incident, datetime], int],
+    ) -> int:
+        """Run paging work on an open incident, locked, in one transaction."""
         now = self.clock.now()
         with transaction(self.sessions) as session:
             incident = self._locked(session, number, actor)
             if incident.status not in lifecycle.OPEN_STATUSES:
-                raise Conflict(f"incident #{number} is {incident.status}; nothing to reassign")
-            return pager(session, incident, person, actor.name, now)
+                raise Conflict(f"incident #{number} is {incident.status}; nothing to {verb}")
+            return work(session, incident, now)
 
     def add_note(self, number: int, text: str, actor: Principal) -> TimelineEvent:
         change = lifecycle.add_note(text)
