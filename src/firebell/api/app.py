@@ -6,7 +6,7 @@ import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -95,6 +95,22 @@ class BodyLimit:
         await send({"type": "http.response.body", "body": body})
 
 
+class IntakeFastPath:
+    """Send alert intake straight to its handler (see `intake.fast_handler`)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            handler = intake.fast_handler(scope["method"], scope["path"])
+            if handler is not None:
+                response = await handler(Request(scope, receive))
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 def create_app(runtime: Runtime) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -113,7 +129,8 @@ def create_app(runtime: Runtime) -> FastAPI:
     )
     app.state.runtime = runtime
     problems.install(app)
-    app.add_middleware(BodyLimit)
+    app.add_middleware(IntakeFastPath)
+    app.add_middleware(BodyLimit)  # added last: it runs first
     app.include_router(system.router)
     app.include_router(incidents.router)
     app.include_router(intake.router)
