@@ -6,12 +6,13 @@ so a page is never decided without its incident change, nor the other way round.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from firebell.auth.principal import Principal
@@ -71,12 +72,39 @@ def state_of(incident: Incident) -> IncidentState:
     )
 
 
+TIMELINE_BUFFER = "firebell_timeline_buffer"
+
+
 def record(
     session: Session, incident_id: int, at: datetime, actor: str, kind: str, details: dict[str, Any]
 ) -> TimelineEvent:
+    """Write a timeline event in the caller's transaction. A transaction that opened a
+    buffer (`buffered_timeline`) collects its events and inserts them all at once, in
+    order, at its end: one statement for a whole batch of alerts."""
+    buffer = session.info.get(TIMELINE_BUFFER)
+    if buffer is not None:
+        buffer.append(
+            {"incident_id": incident_id, "at": at, "actor": actor, "kind": kind, "details": details}
+        )
+        return TimelineEvent(**buffer[-1])
     event = TimelineEvent(incident_id=incident_id, at=at, actor=actor, kind=kind, details=details)
     session.add(event)
     return event
+
+
+@contextmanager
+def buffered_timeline(session: Session) -> Iterator[None]:
+    """Collect the timeline events written inside, and insert them in one executemany
+    when the block ends (they become visible to queries only then)."""
+    buffer: list[dict[str, Any]] = []
+    session.info[TIMELINE_BUFFER] = buffer
+    try:
+        yield
+    finally:
+        session.info.pop(TIMELINE_BUFFER, None)
+    if buffer:
+        session.flush()  # rows the events refer to (a new incident) exist first
+        session.execute(insert(TimelineEvent), buffer)
 
 
 class IncidentService:

@@ -25,6 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from firebell.clock import Clock
+from firebell.incidents.service import buffered_timeline
 from firebell.store.db import INTAKE_LOCK, serialize, transaction
 
 log = logging.getLogger("firebell.intake.writer")
@@ -122,14 +123,15 @@ class IntakeWriter:
             cache: dict[str, Any] = {}  # shared by the batch: silences, open incidents
             if self.prepare is not None:
                 self.prepare(session, [job.work for job in batch], cache)
-            for job in batch:
-                try:
-                    outcomes.append(job.work(session, now, cache))
-                except SQLAlchemyError:
-                    raise
-                except Exception as exc:
-                    log.exception("intake job failed")
-                    raise _JobFailed(exc) from exc
+            with buffered_timeline(session):
+                for job in batch:
+                    try:
+                        outcomes.append(job.work(session, now, cache))
+                    except SQLAlchemyError:
+                        raise
+                    except Exception as exc:
+                        log.exception("intake job failed")
+                        raise _JobFailed(exc) from exc
         return outcomes
 
 
