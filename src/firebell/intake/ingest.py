@@ -8,16 +8,18 @@ Called by the HTTP intake routes and the heartbeat check. Everything an event ca
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from firebell.incidents import lifecycle
 from firebell.incidents.lifecycle import OPEN_STATUSES, SEVERITY_ORDER
-from firebell.incidents.service import Declaration, IncidentService, record
+from firebell.incidents.service import Declaration, IncidentService, buffered_timeline, record
 from firebell.intake.decide import decide
 from firebell.intake.event import AlertEvent, GroupEvent
 from firebell.intake.integrations import LiveIntegration
@@ -69,6 +71,28 @@ def active_silence(
         if all(m.matches(event) for m in matchers):
             return f"{silence.kind} #{silence.id}"
     return None
+
+
+DEFERRED_ALERTS = "firebell_deferred_alerts"
+
+
+@contextmanager
+def buffered_writes(session: Session) -> Iterator[None]:
+    """For a batch of intake work: new alerts and timeline events are collected and
+    written with one executemany each when the block ends (alerts made earlier in the
+    batch are found through the batch cache, never by a query)."""
+    alerts: list[Alert] = []
+    session.info[DEFERRED_ALERTS] = alerts
+    try:
+        with buffered_timeline(session):
+            yield
+            if alerts:
+                columns = [c.key for c in Alert.__table__.columns if c.key != "id"]
+                session.execute(
+                    insert(Alert), [{c: getattr(a, c) for c in columns} for a in alerts]
+                )
+    finally:
+        session.info.pop(DEFERRED_ALERTS, None)
 
 
 def fit(value: str, limit: int) -> str:
@@ -219,7 +243,11 @@ class Ingestor:
             last_seen_at=now,
             resolved_at=None,
         )
-        session.add(alert)
+        deferred = session.info.get(DEFERRED_ALERTS)
+        if deferred is not None:
+            deferred.append(alert)  # inserted with the batch's others in one statement
+        else:
+            session.add(alert)
         cache.setdefault("alerts", {})[
             (integration.id, event.dedup_key, event.fingerprint or "")
         ] = alert
@@ -360,11 +388,21 @@ class Ingestor:
         incident = self._incident(session, alert)
         if incident is None or incident.status not in OPEN_STATUSES:
             return
-        still_open = session.scalars(
-            select(Alert.id)
-            .where(Alert.incident_id == incident.id, Alert.status != "resolved")
-            .limit(1)
-        ).first()
+        still_open: object = (
+            next(
+                (
+                    a
+                    for a in session.info.get(DEFERRED_ALERTS, ())
+                    if a.incident_id == incident.id and a.status != "resolved"
+                ),
+                None,
+            )
+            or session.scalars(
+                select(Alert.id)
+                .where(Alert.incident_id == incident.id, Alert.status != "resolved")
+                .limit(1)
+            ).first()
+        )
         record(
             session,
             incident.id,

@@ -25,7 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from firebell.clock import Clock
-from firebell.incidents.service import buffered_timeline
+from firebell.intake.ingest import buffered_writes
 from firebell.store.db import INTAKE_LOCK, serialize, transaction
 
 log = logging.getLogger("firebell.intake.writer")
@@ -123,7 +123,7 @@ class IntakeWriter:
             cache: dict[str, Any] = {}  # shared by the batch: silences, open incidents
             if self.prepare is not None:
                 self.prepare(session, [job.work for job in batch], cache)
-            with buffered_timeline(session):
+            with buffered_writes(session):
                 for job in batch:
                     try:
                         outcomes.append(job.work(session, now, cache))
