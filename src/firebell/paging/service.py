@@ -72,6 +72,32 @@ def _cancel_timers(session: Session, incident_id: int) -> None:
         session.execute(update(Timer).where(Timer.id.in_(free)).values(status="cancelled"))
 
 
+def _new_escalation(
+    session: Session,
+    incident: Incident,
+    policy: PolicySnapshot,
+    state: str,
+    level: int,
+    now: datetime,
+) -> Escalation:
+    """The incident's paging state, with the policy snapshotted as it is now."""
+    escalation = Escalation(
+        incident_id=incident.id,
+        policy_id=policy.id,
+        policy=policy.to_json(),
+        urgency=urgency_of(incident.severity),
+        level=level,
+        pass_number=0,
+        generation=0,
+        state=state,
+        started_at=now,
+        updated_at=now,
+    )
+    session.add(escalation)
+    session.flush()
+    return escalation
+
+
 class Pager:
     def __init__(self, playbook: Callable[[], Playbook], methods: Callable[[], set[str]]) -> None:
         # Callables, so a reloaded playbook or a newly configured channel is seen at once.
@@ -120,19 +146,7 @@ class Pager:
         urgency = urgency_of(incident.severity)
         escalation = session.get(Escalation, incident.id, with_for_update=True)
         if escalation is None:
-            escalation = Escalation(
-                incident_id=incident.id,
-                policy_id=policy.id,
-                policy=policy.to_json(),
-                urgency=urgency,
-                level=0,
-                pass_number=0,
-                generation=0,
-                state="active",
-                started_at=now,
-                updated_at=now,
-            )
-            session.add(escalation)
+            escalation = _new_escalation(session, incident, policy, "active", 0, now)
         else:  # restarted, e.g. after an escalation of severity
             escalation.policy_id, escalation.policy = policy.id, policy.to_json()
             escalation.urgency, escalation.state = urgency, "active"
@@ -449,20 +463,7 @@ class Pager:
                 raise Invalid.field("level", f"must be between 1 and {len(policy.levels)}")
             target = level - 1
         if escalation is None:
-            escalation = Escalation(
-                incident_id=incident.id,
-                policy_id=policy.id,
-                policy=policy.to_json(),
-                urgency=urgency_of(incident.severity),
-                level=target,
-                pass_number=0,
-                generation=0,
-                state="active",
-                started_at=now,
-                updated_at=now,
-            )
-            session.add(escalation)
-            session.flush()
+            escalation = _new_escalation(session, incident, policy, "active", target, now)
         else:
             escalation.generation += 1
             escalation.state = "active"
@@ -488,20 +489,7 @@ class Pager:
             PolicySnapshot.from_json(escalation.policy) if escalation else self.policy_for(incident)
         )
         if escalation is None:
-            escalation = Escalation(
-                incident_id=incident.id,
-                policy_id=policy.id,
-                policy=policy.to_json(),
-                urgency=urgency_of(incident.severity),
-                level=-1,
-                pass_number=0,
-                generation=0,
-                state="notified",
-                started_at=now,
-                updated_at=now,
-            )
-            session.add(escalation)
-            session.flush()
+            escalation = _new_escalation(session, incident, policy, "notified", -1, now)
         target = min(escalation.level + 1, len(policy.levels) - 1)
         self._page_level(
             session,
