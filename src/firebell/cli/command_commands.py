@@ -41,19 +41,13 @@ def register(app: typer.Typer) -> None:
         data = Client.from_env().request(
             "POST", f"/api/v1/incidents/{number}/tasks", json={"assignee": assignee, "text": text}
         )
-        if as_json:
-            output.emit_json(data)
-        else:
-            output.console.print(f"Task {data['id']}: @{assignee}, please {text}. Confirm?")
+        output.say(data, as_json, f"Task {data['id']}: @{assignee}, please {text}. Confirm?")
 
     def _step(number: int, task_id: int, status: str, as_json: bool) -> None:
         data = Client.from_env().request(
             "POST", f"/api/v1/incidents/{number}/tasks/{task_id}", json={"status": status}
         )
-        if as_json:
-            output.emit_json(data)
-        else:
-            output.console.print(f"Task {task_id} {status}")
+        output.say(data, as_json, f"Task {task_id} {status}")
 
     @task_app.command("ack")
     @reports_errors

@@ -114,10 +114,7 @@ def register(app: typer.Typer) -> None:
         data = Client.from_env().request(
             "POST", f"/api/v1/incidents/{number}/facts", json={"facts": parse_fields(pairs)}
         )
-        if as_json:
-            output.emit_json(data)
-        else:
-            output.console.print(f"Incident #{number} facts: {', '.join(sorted(data['facts']))}")
+        output.say(data, as_json, f"Incident #{number} facts: {', '.join(sorted(data['facts']))}")
 
     @app.command("approve-disclosure")
     @reports_errors

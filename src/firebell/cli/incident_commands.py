@@ -126,10 +126,7 @@ def register(app: typer.Typer) -> None:
         event = Client.from_env().request(
             "POST", f"/api/v1/incidents/{number}/notes", json={"text": text}
         )
-        if as_json:
-            output.emit_json(event)
-        else:
-            output.console.print(f"Noted on incident #{number}")
+        output.say(event, as_json, f"Noted on incident #{number}")
 
     @app.command()
     @reports_errors
@@ -213,10 +210,7 @@ def register(app: typer.Typer) -> None:
         """Page an escalation level now and continue the policy from there."""
         body = {"level": level} if level is not None else None
         data = Client.from_env().request("POST", f"/api/v1/incidents/{number}/escalate", json=body)
-        if as_json:
-            output.emit_json(data)
-        else:
-            output.console.print(f"Incident #{number}: paged level {data['level']}")
+        output.say(data, as_json, f"Incident #{number}: paged level {data['level']}")
 
     @app.command()
     @reports_errors
@@ -250,10 +244,7 @@ def register(app: typer.Typer) -> None:
                 "comment": comment,
             },
         )
-        if as_json:
-            output.emit_json(data)
-        else:
-            output.console.print(f"{data['kind'].capitalize()} #{data['id']} until {stamp}")
+        output.say(data, as_json, f"{data['kind'].capitalize()} #{data['id']} until {stamp}")
 
     @app.command()
     @reports_errors
@@ -262,7 +253,6 @@ def register(app: typer.Typer) -> None:
         data = Client.from_env().request(
             "POST", f"/api/v1/incidents/{number}/reassign", json={"person": person}
         )
-        if as_json:
-            output.emit_json(data)
-        else:
-            output.console.print(f"#{number} reassigned to {person} ({data['deliveries']} page(s))")
+        output.say(
+            data, as_json, f"#{number} reassigned to {person} ({data['deliveries']} page(s))"
+        )

@@ -67,10 +67,7 @@ def register(app: typer.Typer) -> None:
         data = Client.from_env().request(
             "POST", f"/api/v1/schedules/{schedule}/overrides", json=body
         )
-        if as_json:
-            output.emit_json(data)
-        else:
-            output.console.print(f"Override #{data['id']}: {person} on call for {schedule}")
+        output.say(data, as_json, f"Override #{data['id']}: {person} on call for {schedule}")
 
     @app.command()
     @reports_errors

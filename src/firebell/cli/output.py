@@ -18,6 +18,14 @@ def emit_json(data: Any) -> None:
     print(json.dumps(data, indent=2, default=str))
 
 
+def say(data: Any, as_json: bool, text: str) -> None:
+    """The command's result: JSON for scripts, or one line for people."""
+    if as_json:
+        emit_json(data)
+    else:
+        console.print(text)
+
+
 def short_time(value: str | None) -> str:
     if not value:
         return "-"
