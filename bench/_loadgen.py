@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-FIXTURES = Path("/work/shared/fixtures/alertmanager")
+FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "alertmanager"
 
 
 def body_factory(kind: str, key: str) -> Any:

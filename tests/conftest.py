@@ -29,7 +29,6 @@ PG_ADMIN_URL = os.environ.get(
 # truncate each other's tables.
 PG_DB = f"firebell_test_{os.getpid()}"
 START = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 
 
 @pytest.fixture(scope="session")

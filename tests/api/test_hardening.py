@@ -14,7 +14,7 @@ from firebell.runtime import Runtime
 from firebell.store.models import Alert
 
 H = dict[str, str]
-FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "alertmanager"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "alertmanager"
 
 
 def test_alerts_never_attach_to_a_private_incident(

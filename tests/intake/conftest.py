@@ -1,4 +1,4 @@
-"""Shared test helpers: the real Alertmanager captures live in ../shared beside the repo."""
+"""Shared test helpers: the real Alertmanager captures live in tests/fixtures."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "alertmanager"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "alertmanager"
 
 
 def _load(name: str) -> Any:

@@ -15,7 +15,7 @@ from firebell.clock import FrozenClock
 from firebell.runtime import Runtime
 from firebell.store.models import Alert, Incident, TimelineEvent
 
-FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "alertmanager"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "alertmanager"
 
 
 def fixture(name: str) -> dict[str, Any]:
