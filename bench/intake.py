@@ -47,7 +47,13 @@ from _common import (
 )
 
 LOADGEN = Path(__file__).with_name("_loadgen.py")
-FIXTURE = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "alertmanager" / "webhook-firing.json"
+FIXTURE = (
+    Path(__file__).resolve().parents[1]
+    / "tests"
+    / "fixtures"
+    / "alertmanager"
+    / "webhook-firing.json"
+)
 
 
 def load(
