@@ -90,7 +90,7 @@ class Runtime:
         )
         self.incidents.hooks.append(self.watcher.on_change)
         self.integrations = Integrations(self.playbook.playbook, self.master_key)
-        self.ingestor = Ingestor(self.incidents)
+        self.ingestor = Ingestor(self.incidents, self.pager, lambda: set(self.channels))
         self.rate_limits = TokenBuckets()
         self.intake_writer = IntakeWriter(self.sessions, self.clock)
         self.schedules = Schedules(

@@ -22,6 +22,7 @@ from firebell.api.routes import (
     silences,
     system,
 )
+from firebell.intake import jobs
 from firebell.runtime import Runtime
 from firebell.web import index
 
@@ -114,7 +115,7 @@ class IntakeFastPath:
 def create_app(runtime: Runtime) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        runtime.intake_writer.prepare = intake.prefetch
+        runtime.intake_writer.prepare = jobs.prefetch
         runtime.intake_writer.start()  # group commit for alert intake
         try:
             yield

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from firebell.playbook.alerting import Grouping, WhenAllResolved
 from firebell.playbook.durations import Span
 
 SEVERITY_IDS = ("P0", "P1", "P2", "P3")
@@ -530,9 +531,15 @@ class IntegrationOptions(Strict):
     routing: list[RouteRule] = []
     auto_resolve: bool = Field(
         default=False,
-        description="Resolve the incident when its source resolves every alert "
-        "(otherwise it moves to monitoring).",
+        description="Always resolve the incident when its source resolves every alert, "
+        "even when someone acknowledged it (overrides when_all_resolved.acknowledged).",
     )
+    # Alert labels naming the service, tried in order; unknown names fall back to `service`.
+    service_labels: list[str] = Field(default=["service", "job"], max_length=10)
+    grouping: Grouping = Grouping()
+    when_all_resolved: WhenAllResolved = WhenAllResolved()
+    # A re-fire within this time of the incident's resolution reopens it.
+    flapping_window: Span = Field(default=Span.parse("30m"))
     rate_limit_per_minute: int = Field(default=6000, ge=1)
     rate_limit_burst: int = Field(default=1000, ge=1)
     # generic webhooks: dotted paths or JSONPath into the posted document

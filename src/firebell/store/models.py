@@ -225,9 +225,11 @@ class Alert(Base):
     first_seen_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]
+    acknowledged_at: Mapped[datetime | None] = mapped_column(default=None)
 
     __table_args__ = (
         Index("ix_alerts_identity", "integration", "dedup_key", "fingerprint", "status"),
+        Index("ix_alerts_status_service", "status", "service"),
         # At most one open alert per identity, whatever the code above it does.
         Index(
             "ux_alerts_open_identity",
@@ -239,6 +241,35 @@ class Alert(Base):
             postgresql_where=text("status <> 'resolved'"),
         ),
     )
+
+
+class AlertGroup(Base):
+    """Which incident a group of alerts (by the integration's grouping choice) opened.
+
+    The latest row of an (integration, group_key) is the group's incident: new alerts of
+    the group attach to it while it is open, reopen it within the flapping window, or
+    open a new incident linked to it (see `intake.grouping`)."""
+
+    __tablename__ = "alert_groups"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    integration: Mapped[str] = mapped_column(String(64))
+    group_key: Mapped[str] = mapped_column(String(255))
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
+    opened_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_alert_groups_key", "integration", "group_key", "id"),)
+
+
+class IncidentLink(Base):
+    """Two incidents that belong together: another group on the same service, or a
+    re-fire of a resolved incident. Stored once, from the newer to the older."""
+
+    __tablename__ = "incident_links"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    linked_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(32))  # same_service | refire
+    created_at: Mapped[datetime]
 
 
 class Heartbeat(Base):

@@ -11,32 +11,27 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable
-from datetime import datetime
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from firebell.api.problems import problem
 from firebell.api.ratelimit import retry_after
 from firebell.api.security import runtime_of
-from firebell.intake import heartbeats
+from firebell.intake import jobs
 from firebell.intake.alertmanager import parse_alertmanager
 from firebell.intake.errors import IntakeError
 from firebell.intake.event import AlertEvent, GroupEvent
 from firebell.intake.generic import parse_generic
 from firebell.intake.grafana import parse_grafana
-from firebell.intake.ingest import Ingestor, Outcome, identity
+from firebell.intake.ingest import Outcome
 from firebell.intake.integrations import LiveIntegration
 from firebell.intake.opsgenie import parse_opsgenie_action, parse_opsgenie_create
 from firebell.intake.pagerduty import pagerduty_error_body, parse_pagerduty
-from firebell.intake.writer import Work
 from firebell.runtime import Runtime
-from firebell.store.db import INTAKE_LOCK, serialize, transaction
 
 router = APIRouter(tags=["intake"])
 PAGERDUTY_LIMIT = 512 * 1024
@@ -71,64 +66,13 @@ def decode(body: bytes) -> Any:
         raise IntakeError.single("$", f"the body is not valid JSON: {exc}") from None
 
 
-class IngestJob:
-    """The storage work of one intake request; `identities` lets the writer load the
-    batch's open alerts in one query."""
-
-    def __init__(
-        self,
-        runtime: Runtime,
-        integration: LiveIntegration,
-        events: list[AlertEvent],
-        group: GroupEvent | None,
-    ) -> None:
-        self.runtime, self.integration, self.events, self.group = (
-            runtime,
-            integration,
-            events,
-            group,
-        )
-        self.identities = [identity(integration.id, e) for e in events]
-
-    def __call__(self, session: Session, now: datetime, cache: dict[str, Any]) -> Outcome:
-        return self.runtime.ingestor.ingest(
-            session, self.integration, self.events, now, self.group, cache
-        )
-
-
-def _store(
-    runtime: Runtime,
-    integration: LiveIntegration,
-    events: list[AlertEvent],
-    group: GroupEvent | None = None,
-) -> Work:
-    return IngestJob(runtime, integration, events, group)
-
-
-def prefetch(session: Session, works: list[Work], cache: dict[str, Any]) -> None:
-    """The writer's batch preparation (see IntakeWriter.prepare)."""
-    identities = [i for w in works if isinstance(w, IngestJob) for i in w.identities]
-    Ingestor.prefetch(session, identities, cache)
-
-
-def _alone(runtime: Runtime, work: Work) -> Any:
-    """Without the group-commit writer (it starts with the app): a transaction of its own."""
-    with transaction(runtime.sessions) as session:
-        serialize(session, INTAKE_LOCK)
-        return work(session, runtime.clock.now(), {})
-
-
 async def commit(
-    runtime: Runtime, work: Work, on_error: Callable[[int, str], Response]
+    store: Awaitable[Outcome], on_error: Callable[[int, str], Response]
 ) -> Outcome | Response:
     try:
-        if runtime.intake_writer.running:
-            result: Outcome = await runtime.intake_writer.submit(work)
-        else:
-            result = await run_in_threadpool(_alone, runtime, work)
-        return result
+        return await store
     except SQLAlchemyError as exc:
-        # Nothing was committed; 503 tells the sender to retry.
+        # Nothing of the failed part was committed; 503 tells the sender to retry.
         return on_error(503, f"the database is unavailable ({type(exc).__name__}); retry")
 
 
@@ -161,7 +105,7 @@ def _summary(outcome: Outcome) -> dict[str, Any]:
         "resolved": outcome.resolved,
         "dropped": outcome.dropped,
         "silenced": outcome.silenced,
-        "incidents": sorted(outcome.incidents or ()),
+        "incidents": sorted(outcome.incidents),
     }
 
 
@@ -188,13 +132,10 @@ async def _keyed_intake(
     except IntakeError as exc:
         return _intake_problem(exc)
     if isinstance(parsed, GroupEvent):
-        result = await commit(
-            runtime,
-            _store(runtime, integration, list(parsed.alerts), parsed),
-            _problem_error,
-        )
+        store = jobs.store(runtime, integration, list(parsed.alerts), parsed)
     else:
-        result = await commit(runtime, _store(runtime, integration, [parsed]), _problem_error)
+        store = jobs.store(runtime, integration, [parsed])
+    result = await commit(store, _problem_error)
     if isinstance(result, Response):
         return result
     return JSONResponse(_summary(result))
@@ -232,10 +173,7 @@ async def heartbeat(key: str, request: Request) -> Response:
     if integration is None:
         return problem(404, "Unknown integration", "no heartbeat integration has this key")
 
-    def work(session: Session, now: datetime, _cache: dict[str, Any]) -> Outcome:
-        return heartbeats.ping(session, runtime.ingestor, integration, now)
-
-    result = await commit(runtime, work, _problem_error)
+    result = await commit(jobs.ping(runtime, integration), _problem_error)
     if isinstance(result, Response):
         return result
     return JSONResponse(_summary(result))
@@ -277,8 +215,7 @@ async def pagerduty_enqueue(request: Request) -> Response:
         response.headers["Retry-After"] = retry_after(wait)
         return response
     result = await commit(
-        runtime,
-        _store(runtime, integration, [event]),
+        jobs.store(runtime, integration, [event]),
         lambda status, detail: _pd_error(status, detail),
     )
     if isinstance(result, Response):
@@ -337,8 +274,7 @@ async def _opsgenie(request: Request, parse: Callable[[Any], AlertEvent]) -> Res
         errors = [{"field": p.field, "reason": p.reason} for p in exc.problems]
         return _og(422, "; ".join(f"{e['field']}: {e['reason']}" for e in errors), started, errors)
     result = await commit(
-        runtime,
-        _store(runtime, integration, [event]),
+        jobs.store(runtime, integration, [event]),
         lambda status, detail: _og(status, detail, started),
     )
     if isinstance(result, Response):
