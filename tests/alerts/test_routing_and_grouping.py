@@ -178,3 +178,28 @@ def test_private_incidents_are_never_attached_to_nor_linked(make: Any) -> None:
     [m] = f.alertmanager(am_group("g", [am_alert("A", "h2", {"service": "database"})]))["incidents"]
     assert m not in (n, secret)
     assert links(f) == []
+
+
+def test_every_format_routes_by_its_own_labels(make: Any) -> None:
+    f = make()
+    pd = {
+        "routing_key": f.key("pagerduty"),
+        "event_action": "trigger",
+        "dedup_key": "pd-1",
+        "payload": {"summary": "s", "source": "x", "severity": "error", "component": "consensus"},
+    }
+    assert f.client.post("/v2/enqueue", json=pd).status_code == 202
+    og = {"message": "bridge stuck", "alias": "og-1", "tags": ["service:cross-chain-bridge"]}
+    r = f.client.post(
+        "/v2/alerts", json=og, headers={"Authorization": f"GenieKey {f.key('opsgenie')}"}
+    )
+    assert r.status_code == 202, r.text
+    generic = {"title": "db slow", "id": "g-1", "labels": {"service": "database"}}
+    r = f.client.post(f"/api/v1/intake/generic/{f.key('generic')}", json=generic)
+    assert r.status_code == 200, r.text
+    by_title = {i["title"]: i["service"] for i in f.incidents()}
+    assert by_title == {
+        "s": "consensus",
+        "bridge stuck": "cross-chain-bridge",
+        "db slow": "database",
+    }
