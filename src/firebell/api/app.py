@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from firebell import __version__
 from firebell.api import problems
 from firebell.api.routes import (
+    alerts,
     chat,
     command,
     comms,
@@ -136,6 +137,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(incidents.router)
     app.include_router(intake.router)
     app.include_router(silences.router)
+    app.include_router(alerts.router)
     app.include_router(oncall.router)
     app.include_router(comms.router)
     app.include_router(command.router)

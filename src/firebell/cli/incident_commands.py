@@ -18,6 +18,11 @@ R = TypeVar("R")
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
 
+def _utc(value: datetime) -> str:
+    """ISO 8601 with a zone (UTC when none is given)."""
+    return value.isoformat() if value.tzinfo else value.isoformat() + "+00:00"
+
+
 def reports_errors(func: Callable[P, R]) -> Callable[P, R]:
     """Print a CliError as one line on stderr and exit with its code."""
 
@@ -223,16 +228,19 @@ def register(app: typer.Typer) -> None:
         ] = None,
         service: Annotated[str | None, typer.Option()] = None,
         maintenance: Annotated[bool, typer.Option(help="A maintenance window")] = False,
+        starts: Annotated[
+            datetime | None, typer.Option(help="From when (default now; UTC if no zone)")
+        ] = None,
         as_json: JsonFlag = False,
     ) -> None:
-        """Record matching alerts without paging anyone until --ends."""
+        """Record matching alerts without paging anyone from --starts until --ends."""
         matchers = []
         for text in match or []:
             found = re.match(r"^([^=!~]+)(=~|!~|!=|=)(.*)$", text)
             if not found:
                 raise CliError(f"--match needs field=value (or != =~ !~), got '{text}'", 2)
             matchers.append({"field": found[1], "op": found[2], "value": found[3]})
-        stamp = ends.isoformat() if ends.tzinfo else ends.isoformat() + "+00:00"
+        stamp = _utc(ends)
         data = Client.from_env().request(
             "POST",
             "/api/v1/silences",
@@ -242,6 +250,7 @@ def register(app: typer.Typer) -> None:
                 "matchers": matchers,
                 "ends_at": stamp,
                 "comment": comment,
+                **({"starts_at": _utc(starts)} if starts is not None else {}),
             },
         )
         output.say(data, as_json, f"{data['kind'].capitalize()} #{data['id']} until {stamp}")

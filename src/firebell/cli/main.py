@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from firebell.cli import (
+    alert_commands,
     command_commands,
     comms_commands,
     incident_commands,
@@ -31,6 +32,7 @@ incident_commands.register(app)
 oncall_commands.register(app)
 comms_commands.register(app)
 command_commands.register(app)
+alert_commands.register(app)
 
 
 @token_app.command("create")
