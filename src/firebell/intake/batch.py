@@ -22,7 +22,8 @@ class Batch:
     absent: set[Identity] = field(default_factory=set)
     # The silences active at the batch's time (read once, when first needed).
     silences: list[Silence] | None = None
-    # (integration, group key) -> the group's latest incident (row locked), or None.
+    # (integration, or "" for sender keys; group key) -> the group's latest incident
+    # (row locked), or None.
     groups: dict[tuple[str, str], Incident | None] = field(default_factory=dict)
     # service -> its open incident that alerts may link to (row locked), or None.
     service_open: dict[str, Incident | None] = field(default_factory=dict)

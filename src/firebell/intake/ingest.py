@@ -136,6 +136,11 @@ def _view(incident: Incident | None) -> grouping.GroupIncident | None:
     )
 
 
+def _slot(integration: str, group_key: str) -> tuple[str, str]:
+    """A group's identity: sender keys are shared by integrations ("" for any)."""
+    return ("" if group_key.startswith("sender:") else integration, group_key)
+
+
 def _with_cause(change: Change, cause: str) -> Change:
     return Change(change.kind, change.fields, {**change.details, "cause": cause})
 
@@ -271,13 +276,19 @@ class Ingestor:
     def _group_incident(
         session: Session, integration: str, key: str, batch: Batch
     ) -> Incident | None:
-        """The latest incident the group opened (locked), remembered for the batch."""
-        slot = (integration, key)
+        """The latest incident the group opened (locked), remembered for the batch.
+
+        A sender's group key names one problem whichever integration delivered it:
+        Alertmanager's PagerDuty receiver sends the same key (sha256 of the groupKey)
+        as its webhook, so an Alertmanager wired to both makes one incident, not two.
+        Label and service groups are the integration's own."""
+        slot = _slot(integration, key)
         if slot not in batch.groups:
+            query = select(Incident).join(AlertGroup, AlertGroup.incident_id == Incident.id)
+            if slot[0]:
+                query = query.where(AlertGroup.integration == integration)
             batch.groups[slot] = session.scalars(
-                select(Incident)
-                .join(AlertGroup, AlertGroup.incident_id == Incident.id)
-                .where(AlertGroup.integration == integration, AlertGroup.group_key == key)
+                query.where(AlertGroup.group_key == key)
                 .order_by(AlertGroup.id.desc())
                 .limit(1)
                 .with_for_update(of=Incident)
@@ -469,7 +480,7 @@ class Ingestor:
                 opened_at=now,
             )
         )
-        request.batch.groups[(request.integration.id, group_key)] = incident
+        request.batch.groups[_slot(request.integration.id, group_key)] = incident
         request.batch.service_open[decision.service] = incident
         return incident
 

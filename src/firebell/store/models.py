@@ -257,7 +257,7 @@ class AlertGroup(Base):
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
     opened_at: Mapped[datetime]
 
-    __table_args__ = (Index("ix_alert_groups_key", "integration", "group_key", "id"),)
+    __table_args__ = (Index("ix_alert_groups_key", "group_key", "id"),)
 
 
 class IncidentLink(Base):

@@ -30,9 +30,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["incident_id"], ["incidents.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index(
-        "ix_alert_groups_key", "alert_groups", ["integration", "group_key", "id"], unique=False
-    )
+    op.create_index("ix_alert_groups_key", "alert_groups", ["group_key", "id"], unique=False)
     op.create_table(
         "incident_links",
         sa.Column("id", _ID, autoincrement=True, nullable=False),
