@@ -19,36 +19,27 @@ def _held(alert: dict[str, Any]) -> str:
     return f"{held['kind']} #{held['id']} until {until}"
 
 
-def _alert_table(alerts: list[dict[str, Any]]) -> None:
-    table = output.Table(
-        "Id",
-        "Status",
-        "Sev",
-        "Service",
-        "Incident",
-        "Summary",
-        "Labels",
-        "History",
-        "Held back",
-        box=None,
-    )
+def _show_alerts(alerts: list[dict[str, Any]]) -> None:
+    """One block per alert: a headline, then its labels, history and what held it back
+    (plain text, no markup: labels are the sender's text)."""
+    if not alerts:
+        output.console.print("No alerts.")
     for alert in alerts:
-        labels = ", ".join(f"{k}={v}" for k, v in sorted(alert["labels"].items()))
-        history = " → ".join(
-            f"{step['status']} {output.short_time(step['at'])[11:19]}" for step in alert["history"]
-        )
-        table.add_row(
-            str(alert["id"]),
-            alert["status"],
-            alert["severity"],
-            alert["service"],
-            f"#{alert['incident_id']}" if alert["incident_id"] else "-",
-            alert["summary"][:60],
-            labels[:80],
-            history,
-            _held(alert),
-        )
-    output.console.print(table)
+        where = f"incident #{alert['incident_id']}" if alert["incident_id"] else "no incident"
+        lines = [
+            f"#{alert['id']} {alert['status']} {alert['severity']} {alert['service']} "
+            f"({where}, {alert['integration']}): {alert['summary']}",
+            "    labels: "
+            + (", ".join(f"{k}={v}" for k, v in sorted(alert["labels"].items())) or "-"),
+            "    history: "
+            + " -> ".join(
+                f"{step['status']} {output.short_time(step['at'])}" for step in alert["history"]
+            ),
+        ]
+        if alert.get("held_back_by"):
+            lines.append(f"    held back by: {_held(alert)}")
+        for line in lines:
+            output.console.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -91,7 +82,7 @@ def register(app: typer.Typer) -> None:
         if as_json:
             output.emit_json(data)
             return
-        _alert_table(data["alerts"])
+        _show_alerts(data["alerts"])
         for link in data.get("links", []):
             arrow = "→" if link["direction"] == "to" else "←"
             output.console.print(f"linked {arrow} #{link['incident']} ({link['reason']})")
