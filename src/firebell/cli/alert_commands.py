@@ -107,19 +107,14 @@ def _list_silences(as_json: bool) -> None:
     if as_json:
         output.emit_json(data)
         return
-    table = output.Table(
-        "Id", "Kind", "Service", "Matchers", "Starts", "Ends", "Active", "Why", box=None
-    )
+    if not data["silences"]:
+        output.console.print("No silences.")
     for item in data["silences"]:
         matchers = ", ".join(f"{m['field']}{m['op']}{m['value']}" for m in item["matchers"])
-        table.add_row(
-            str(item["id"]),
-            item["kind"],
-            item["service"] or "-",
-            matchers or "-",
-            output.short_time(item["starts_at"]),
-            output.short_time(item["ends_at"]),
-            "yes" if item["active"] else "not yet",
-            item["comment"][:60],
+        state = "active" if item["active"] else "starts later"
+        line = (
+            f"#{item['id']} {item['kind']} ({state}) {output.short_time(item['starts_at'])} -> "
+            f"{output.short_time(item['ends_at'])} service={item['service'] or '*'} "
+            f"matchers={matchers or '-'}: {item['comment']}"
         )
-    output.console.print(table)
+        output.console.print(line, markup=False, highlight=False, soft_wrap=True)
