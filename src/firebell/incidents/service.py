@@ -22,7 +22,7 @@ from firebell.incidents import lifecycle
 from firebell.incidents.lifecycle import Change, IncidentState
 from firebell.playbook.loader import LoadedPlaybook
 from firebell.store.db import transaction
-from firebell.store.models import Incident, TimelineEvent
+from firebell.store.models import Base, Incident, TimelineEvent
 
 Hook = Callable[[Session, Incident, Change, datetime], None]
 
@@ -104,7 +104,8 @@ def buffered_timeline(session: Session) -> Iterator[None]:
         session.info.pop(TIMELINE_BUFFER, None)
     if buffer:
         session.flush()  # rows the events refer to (a new incident) exist first
-        session.execute(insert(TimelineEvent), buffer)
+        # Core executemany, past the ORM's bulk bookkeeping
+        session.execute(insert(Base.metadata.tables["timeline_events"]), buffer)
 
 
 class IncidentService:

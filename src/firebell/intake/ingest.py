@@ -34,7 +34,7 @@ from firebell.intake.integrations import LiveIntegration
 from firebell.intake.routing import Matcher
 from firebell.paging.service import Pager
 from firebell.playbook.schema import Person
-from firebell.store.models import Alert, AlertGroup, Incident, IncidentLink, Silence
+from firebell.store.models import Alert, AlertGroup, Base, Incident, IncidentLink, Silence
 from firebell.store.outbox import tell
 
 CHUNK = 500  # keys per IN (...) list
@@ -96,8 +96,10 @@ def buffered_writes(session: Session, batch: Batch) -> Iterator[None]:
         yield
         if batch.new_alerts:
             columns = [c.key for c in Alert.__table__.columns if c.key != "id"]
+            # Core INSERT (executemany), past the ORM's bulk bookkeeping
             session.execute(
-                insert(Alert), [{c: getattr(a, c) for c in columns} for a in batch.new_alerts]
+                insert(Base.metadata.tables["alerts"]),
+                [{c: getattr(a, c) for c in columns} for a in batch.new_alerts],
             )
             batch.new_alerts.clear()
 
@@ -194,6 +196,9 @@ class Ingestor:
                 return self.ingest(session, integration, events, now, group, batch)
         request = _Request(integration, now, group, Outcome(), batch)
         events = [stored(e) for e in events]
+        self.prefetch(  # one query for the open alerts this call updates (if not known)
+            session, [identity(integration.id, e) for e in events if e.action != "resolve"], batch
+        )
         unique = len({identity(integration.id, e) for e in events}) == len(events)
         pending: list[AlertEvent] = []  # resolves done set-based at the end
         for event in events:
@@ -218,7 +223,7 @@ class Ingestor:
     def prefetch(session: Session, identities: list[Identity], batch: Batch) -> None:
         """Load the open alerts of a whole batch in one query (locked), and remember which
         identities have none, so each event does not need a query of its own."""
-        wanted = set(identities) - set(batch.alerts)
+        wanted = set(identities) - set(batch.alerts) - batch.absent
         if not wanted:
             return
         by_integration: dict[str, set[str]] = {}

@@ -17,6 +17,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
 
 from firebell.api.problems import problem
 from firebell.api.ratelimit import retry_after
@@ -36,6 +37,7 @@ from firebell.runtime import Runtime
 router = APIRouter(tags=["intake"])
 PAGERDUTY_LIMIT = 512 * 1024
 DEFAULT_LIMIT = 1024 * 1024
+PARSE_INLINE_LIMIT = 64 * 1024  # bigger bodies are parsed in a worker thread
 
 
 class BodyTooLarge(Exception):
@@ -126,7 +128,10 @@ async def _keyed_intake(
         )
     try:
         body = await read_body(request, DEFAULT_LIMIT)
-        parsed = parse(decode(body), integration)
+        if len(body) > PARSE_INLINE_LIMIT:  # a big payload is parsed off the event loop
+            parsed = await run_in_threadpool(lambda: parse(decode(body), integration))
+        else:
+            parsed = parse(decode(body), integration)
     except BodyTooLarge:
         return problem(413, "Payload too large", f"the limit is {DEFAULT_LIMIT} bytes")
     except IntakeError as exc:
