@@ -18,7 +18,7 @@ import json
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -49,46 +49,59 @@ class Stack:
         )
 
 
-@pytest.fixture
-def stack(tmp_path: Path) -> Iterator[Stack]:
+def alertmanager_config(group_by: list[str], receiver: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "route": {
+            "receiver": "firebell",
+            "group_by": group_by,
+            "group_wait": "1s",
+            "group_interval": "2s",
+            "repeat_interval": "1h",
+        },
+        "receivers": [{"name": "firebell", **receiver}],
+    }
+
+
+def running_stack(
+    tmp_path: Path, configure: Callable[[Firebell, dict[str, dict[str, str]]], dict[str, Any]]
+) -> Iterator[Stack]:
+    """`firebell serve` and an Alertmanager configured by `configure(firebell, integrations)`."""
     firebell = Firebell(tmp_path / "home")
     alertmanager: Alertmanager | None = None
     try:
         integrations = firebell.integrations_cli()
         assert integrations == firebell.integrations()
-        assert integrations["alertmanager"]["format"] == "alertmanager"
-        assert integrations["pagerduty"]["format"] == "pagerduty"
-        config = {
-            "route": {
-                "receiver": "firebell",
-                "group_by": ["alertname"],
-                "group_wait": "1s",
-                "group_interval": "2s",
-                "repeat_interval": "1h",
-            },
-            "receivers": [
-                {
-                    "name": "firebell",
-                    "webhook_configs": [
-                        {"url": integrations["alertmanager"]["url"], "send_resolved": True}
-                    ],
-                    "pagerduty_configs": [
-                        {
-                            "routing_key": integrations["pagerduty"]["key"],
-                            "url": f"http://127.0.0.1:{firebell.port}/v2/enqueue",
-                            "send_resolved": True,
-                        }
-                    ],
-                }
-            ],
-        }
-        alertmanager = Alertmanager(tmp_path / "alertmanager", config)
+        alertmanager = Alertmanager(tmp_path / "alertmanager", configure(firebell, integrations))
         with firebell.api() as api:
             yield Stack(firebell, alertmanager, api)
     finally:
         if alertmanager is not None:
             alertmanager.stop()
         firebell.stop()
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Iterator[Stack]:
+    """Both receivers: webhook and PagerDuty."""
+
+    def configure(firebell: Firebell, integrations: dict[str, dict[str, str]]) -> dict[str, Any]:
+        assert integrations["alertmanager"]["format"] == "alertmanager"
+        assert integrations["pagerduty"]["format"] == "pagerduty"
+        receiver = {
+            "webhook_configs": [
+                {"url": integrations["alertmanager"]["url"], "send_resolved": True}
+            ],
+            "pagerduty_configs": [
+                {
+                    "routing_key": integrations["pagerduty"]["key"],
+                    "url": f"http://127.0.0.1:{firebell.port}/v2/enqueue",
+                    "send_resolved": True,
+                }
+            ],
+        }
+        return alertmanager_config(["alertname"], receiver)
+
+    yield from running_stack(tmp_path, configure)
 
 
 def group_key(alertname: str) -> str:
@@ -278,34 +291,13 @@ def test_alertmanager_webhook_and_pagerduty_receivers_end_to_end(stack: Stack) -
 
 @pytest.fixture
 def by_service(tmp_path: Path) -> Iterator[Stack]:
-    firebell = Firebell(tmp_path / "home")
-    alertmanager: Alertmanager | None = None
-    try:
-        integrations = firebell.integrations()
-        config = {
-            "route": {
-                "receiver": "firebell",
-                "group_by": ["alertname", "service"],
-                "group_wait": "1s",
-                "group_interval": "2s",
-                "repeat_interval": "1h",
-            },
-            "receivers": [
-                {
-                    "name": "firebell",
-                    "webhook_configs": [
-                        {"url": integrations["alertmanager"]["url"], "send_resolved": True}
-                    ],
-                }
-            ],
-        }
-        alertmanager = Alertmanager(tmp_path / "alertmanager", config)
-        with firebell.api() as api:
-            yield Stack(firebell, alertmanager, api)
-    finally:
-        if alertmanager is not None:
-            alertmanager.stop()
-        firebell.stop()
+    """The webhook receiver alone, grouping by alertname and service."""
+
+    def configure(_firebell: Firebell, integrations: dict[str, dict[str, str]]) -> dict[str, Any]:
+        webhook = {"url": integrations["alertmanager"]["url"], "send_resolved": True}
+        return alertmanager_config(["alertname", "service"], {"webhook_configs": [webhook]})
+
+    yield from running_stack(tmp_path, configure)
 
 
 def test_two_unrelated_groups_for_two_services_open_two_incidents(by_service: Stack) -> None:

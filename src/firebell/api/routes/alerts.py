@@ -11,19 +11,10 @@ from pydantic import BaseModel
 
 from firebell.api.security import Viewer, runtime_of
 from firebell.auth.principal import Principal
-from firebell.intake.alerts import AlertFilter, AlertReader, AlertView
+from firebell.intake.alerts import AlertFilter, AlertReader, AlertView, HeldBack
 
 router = APIRouter(tags=["alerts"])
 State = Literal["triggered", "acknowledged", "resolved"]
-
-
-class HeldBackOut(BaseModel):
-    id: int | None
-    kind: str
-    service: str | None
-    comment: str | None
-    starts_at: datetime | None
-    ends_at: datetime | None
 
 
 class StatusStep(BaseModel):
@@ -49,7 +40,7 @@ class AlertOut(BaseModel):
     acknowledged_at: datetime | None
     resolved_at: datetime | None
     history: list[StatusStep]
-    held_back_by: HeldBackOut | None
+    held_back_by: HeldBack | None
 
     @classmethod
     def of(cls, view: AlertView) -> AlertOut:
@@ -72,7 +63,7 @@ class AlertOut(BaseModel):
             acknowledged_at=a.acknowledged_at,
             resolved_at=a.resolved_at,
             history=[StatusStep.model_validate(s) for s in view.history()],
-            held_back_by=HeldBackOut(**held.__dict__) if held is not None else None,
+            held_back_by=held,
         )
 
 
