@@ -10,7 +10,8 @@ limits raised). Two background streams run throughout:
 * PagerDuty events: `POST /v2/enqueue` triggers with distinct dedup keys at `--rate`/s.
 
 Meanwhile one Alertmanager webhook fires `--alerts` alerts of one group (one request),
-and then another resolves them all. The p99 latency of each stream is taken over the time
+and then another resolves them all. A baseline window (no big request) is measured first.
+The p99 latency of each stream is taken over the time
 the big request was in flight. Target: p99 < 250 ms for both streams, on SQLite and
 PostgreSQL. Alerts are minimal (labels and fingerprint: ~90 bytes each) so 10,000 fit in
 the 1 MiB body limit.
@@ -36,6 +37,9 @@ from _common import (
     pg_database,
     temp_home,
 )
+
+
+NAMES = ("POST /api/v1/incidents", "PagerDuty events")
 
 
 def group(n: int, status: str) -> dict[str, Any]:
@@ -115,6 +119,14 @@ def bench(label: str, home: Path, url: str | None, args: argparse.Namespace, t: 
             stream.start()
         time.sleep(2)  # warm up
         print(f"\n== {label} ==")
+        started = time.perf_counter()
+        time.sleep(args.baseline)
+        print(f"  baseline ({args.baseline:.0f} s, no big request):")
+        for name, stream in zip(NAMES, streams, strict=True):
+            lat, errors = stream.during(started, time.perf_counter())
+            print(
+                f"    {name:<24} n={len(lat):4d} p50 {pct(lat, 50):7.1f} ms  p99 {pct(lat, 99):7.1f} ms"
+            )
         for status in ("firing", "resolved"):
             body = group(args.alerts, status)
             started = time.perf_counter()
@@ -155,6 +167,7 @@ def main() -> int:
     parser.add_argument("--db", default="sqlite,postgres")
     parser.add_argument("--alerts", type=int, default=10_000)
     parser.add_argument("--rate", type=float, default=50.0, help="PagerDuty events per second")
+    parser.add_argument("--baseline", type=float, default=5.0, help="seconds measured first")
     args = parser.parse_args()
     print(f"bench/large_payload.py  {machine()}")
     t = Targets()

@@ -25,7 +25,13 @@ from sqlalchemy.orm import Session
 
 from firebell.incidents import lifecycle
 from firebell.incidents.lifecycle import OPEN_STATUSES, SEVERITY_ORDER, Change
-from firebell.incidents.service import Declaration, IncidentService, buffered_timeline, record
+from firebell.incidents.service import (
+    TIMELINE_BUFFER,
+    Declaration,
+    IncidentService,
+    buffered_timeline,
+    record,
+)
 from firebell.intake import grouping
 from firebell.intake.batch import Batch, Identity
 from firebell.intake.decide import Decision, decide, when_all_resolved
@@ -141,6 +147,20 @@ def _view(incident: Incident | None) -> grouping.GroupIncident | None:
 def _slot(integration: str, group_key: str) -> tuple[str, str]:
     """A group's identity: sender keys are shared by integrations ("" for any)."""
     return ("" if group_key.startswith("sender:") else integration, group_key)
+
+
+def _note(
+    session: Session, incident_id: int, at: datetime, actor: str, kind: str, details: Any
+) -> None:
+    """`record`, without building an ORM object per event when the transaction buffers
+    its timeline (an alert storm writes thousands)."""
+    buffer = session.info.get(TIMELINE_BUFFER)
+    if buffer is None:
+        record(session, incident_id, at, actor, kind, details)
+        return
+    buffer.append(
+        {"incident_id": incident_id, "at": at, "actor": actor, "kind": kind, "details": details}
+    )
 
 
 def _with_cause(change: Change, cause: str) -> Change:
@@ -428,7 +448,7 @@ class Ingestor:
                 self._link(session, request, incident, placement.link_to, placement.link_reason)
             return incident
         assert group is not None  # Attach and Reopen name the group's incident
-        record(session, group.id, now, request.actor, "alert_attached", info)
+        _note(session, group.id, now, request.actor, "alert_attached", info)
         self._note_unknown_service(session, request, group, decision)
         if isinstance(placement, grouping.Reopen) or placement.refire:
             self._refire(session, request, group)

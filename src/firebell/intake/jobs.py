@@ -27,7 +27,7 @@ from firebell.intake.writer import Work
 from firebell.runtime import Runtime
 from firebell.store.db import INTAKE_LOCK, serialize, transaction
 
-JOB_SIZE = 250  # events per transaction: each holds the write lock briefly
+JOB_SIZE = 100  # events per transaction: each holds the write lock briefly
 MIN_PAUSE, MAX_PAUSE = 0.1, 0.25  # seconds between the parts of a big request (SQLite polls 100 ms)
 
 
