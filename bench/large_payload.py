@@ -38,7 +38,6 @@ from _common import (
     temp_home,
 )
 
-
 NAMES = ("POST /api/v1/incidents", "PagerDuty events")
 
 
@@ -125,7 +124,8 @@ def bench(label: str, home: Path, url: str | None, args: argparse.Namespace, t: 
         for name, stream in zip(NAMES, streams, strict=True):
             lat, errors = stream.during(started, time.perf_counter())
             print(
-                f"    {name:<24} n={len(lat):4d} p50 {pct(lat, 50):7.1f} ms  p99 {pct(lat, 99):7.1f} ms"
+                f"    {name:<24} n={len(lat):4d} p50 {pct(lat, 50):7.1f} ms  "
+                f"p99 {pct(lat, 99):7.1f} ms"
             )
         for status in ("firing", "resolved"):
             body = group(args.alerts, status)
