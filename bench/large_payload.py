@@ -78,7 +78,10 @@ class Stream(threading.Thread):
             next_at = time.perf_counter()
             while not self.stop.is_set():
                 started = time.perf_counter()
-                status = self.send(client, n)
+                try:
+                    status = self.send(client, n)
+                except httpx.HTTPError:
+                    status = 599  # counted as an error; the stream goes on
                 self.samples.append((started, (time.perf_counter() - started) * 1000, status))
                 n += 1
                 next_at += self.interval
