@@ -346,3 +346,37 @@ def test_two_unrelated_groups_for_two_services_open_two_incidents(by_service: St
         timeout=30,
     )
     assert table.returncode == 0 and DISK in table.stdout and LATENCY not in table.stdout
+
+    # Silences from the CLI: one starting in the future is listed, then deleted.
+    def cli(*args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "firebell", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    later = datetime.now(UTC) + timedelta(hours=1)
+    created = json.loads(
+        cli(
+            "silence",
+            "--comment",
+            "disk swap",
+            "--service",
+            "database",
+            "--maintenance",
+            "--starts",
+            later.strftime("%Y-%m-%dT%H:%M:%S"),
+            "--ends",
+            (later + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%S"),
+            "--json",
+        )
+    )
+    [listed] = json.loads(cli("silences", "--json"))["silences"]
+    assert (listed["id"], listed["kind"], listed["active"]) == (created["id"], "maintenance", False)
+    assert "starts later" in cli("silences") and "disk swap" in cli("silences")
+    cli("silences", "delete", str(created["id"]))
+    assert json.loads(cli("silences", "--json"))["silences"] == []
