@@ -99,16 +99,18 @@ def test_sigkill_loses_no_accepted_event_and_leaves_nothing_half_written(tmp_pat
         assert stored[: len(accepted)] == accepted  # in the order they were answered
         assert_nothing_half_written(second)
 
-        # The restarted server takes new events onto the same open incident.
+        # The restarted server takes new events: its own incident (its own sender group),
+        # linked to the service's open incident.
         with httpx.Client(base_url=second.url, timeout=10) as client:
             response = client.post("/v2/enqueue", json=trigger(routing_key, "after-restart"))
         assert response.status_code == 202, response.text
-        with second.api() as api:
-            listing = api.get("/api/v1/incidents").json()
-        assert listing["total"] == 1
-        assert second.query("SELECT incident_id FROM alerts WHERE dedup_key = 'after-restart'") == [
-            (listing["incidents"][0]["id"],)
-        ]
+        [(incident,)] = second.query(
+            "SELECT incident_id FROM alerts WHERE dedup_key = 'after-restart'"
+        )
+        assert incident is not None
+        assert second.query(
+            "SELECT reason FROM incident_links WHERE incident_id = ?", incident
+        ) == [("same_service",)]
     finally:
         second.stop()
 
