@@ -38,6 +38,7 @@ from .models import (
 from .override import effective_overrides, override_at
 from .restriction import active_intervals, is_active
 from .rotation import handoff_instant, on_call_at, shift_at, shifts, staggered_rotation
+from .turns import starved_members
 
 __all__ = [
     "CalendarLength",
@@ -78,5 +79,6 @@ __all__ = [
     "shifts",
     "spans_by_user",
     "staggered_rotation",
+    "starved_members",
     "who_is_on_call",
 ]
