@@ -5,6 +5,7 @@ in as a timezone-aware ``datetime`` and every result is in UTC. DST rules are in
 docs/oncall-dst.md.
 """
 
+from .bounds import stretch_at
 from .compensation import (
     CompensationPolicy,
     CompensationRow,
@@ -80,5 +81,6 @@ __all__ = [
     "spans_by_user",
     "staggered_rotation",
     "starved_members",
+    "stretch_at",
     "who_is_on_call",
 ]
