@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from firebell.channels.base import Channel, DeliveryError, Outgoing
 from firebell.clock import Clock
 from firebell.engine.delivery import LEASE, backoff, should_retry
+from firebell.engine.wakeup import listen
 from firebell.incidents.service import record
 from firebell.store.db import transaction
 from firebell.store.models import Message, Timer
@@ -52,6 +53,10 @@ class Engine:
     worker_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
     _claims: int = 0  # numbers each lease, so a stale lease can never be mistaken for ours
     _leases: dict[int, str] = field(default_factory=dict)  # message id -> our lease on it
+    # Set when work is committed (see wakeup.py): the idle wait ends at once.
+    wakeup: threading.Event = field(default_factory=threading.Event)
+    # PostgreSQL: listen for NOTIFY from other processes while running.
+    notify_url: str | None = None
 
     # --- timers ----------------------------------------------------------------------
 
@@ -292,16 +297,23 @@ class Engine:
             done += step()
         return done + self.deliver_due()
 
+    def wake(self) -> None:
+        """Work was committed: end the idle wait now."""
+        self.wakeup.set()
+
     def run(self, stop: threading.Event, interval: float = 0.2) -> None:
         log.info("engine %s started", self.worker_id)
+        if self.notify_url is not None:
+            listen(self.notify_url, self.wake, stop)
         while not stop.is_set():
+            self.wakeup.clear()  # before the step: a commit during it wakes the next wait
             try:
                 busy = self.run_once()
             except Exception:  # the database may be briefly unavailable: try again
                 log.exception("engine step failed")
                 busy = 0
             if not busy:
-                stop.wait(interval)
+                self.wakeup.wait(interval)
 
 
 class _HandlerFailed(Exception):
