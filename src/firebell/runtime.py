@@ -25,6 +25,7 @@ from firebell.command.watch import KIND as WATCH_KIND
 from firebell.command.watch import Watcher
 from firebell.comms.service import CADENCE, Comms
 from firebell.config import Settings
+from firebell.engine.wakeup import install as install_wakeup
 from firebell.engine.worker import Engine
 from firebell.incidents.service import IncidentService
 from firebell.intake import heartbeats
@@ -119,6 +120,9 @@ class Runtime:
                 ),
             ],
         )
+        install_wakeup(self.sessions, self.engine.wake)
+        if self.db.dialect.name == "postgresql":
+            self.engine.notify_url = self.settings.database_url
 
     def chat_api(self) -> SlackApi | None:
         """The chat system's Web API, if one is configured (war rooms need it)."""

@@ -142,7 +142,10 @@ class TimelineEventOut(BaseModel):
 
 class Timeline(BaseModel):
     incident_id: int
-    events: list[TimelineEventOut]
+    events: list[TimelineEventOut] = Field(description="Oldest first within the page.")
+    older: str | None = Field(
+        default=None, description="Cursor for the page of older events; null at the start."
+    )
 
 
 class TokenOut(BaseModel):

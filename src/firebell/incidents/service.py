@@ -20,6 +20,7 @@ from firebell.clock import Clock
 from firebell.errors import Conflict, Invalid, NotFound
 from firebell.incidents import lifecycle
 from firebell.incidents.lifecycle import Change, IncidentState
+from firebell.incidents.timeline_pages import DEFAULT_LIMIT, TimelinePage, read_page
 from firebell.playbook.loader import LoadedPlaybook
 from firebell.store.db import transaction
 from firebell.store.models import Base, Incident, TimelineEvent
@@ -294,6 +295,14 @@ class IncidentService:
                 .order_by(TimelineEvent.at, TimelineEvent.id)
             )
             return list(session.scalars(query))
+
+    def timeline_page(
+        self, number: int, actor: Principal, limit: int = DEFAULT_LIMIT, cursor: str | None = None
+    ) -> TimelinePage:
+        """One page of the timeline, newest first (see timeline_pages)."""
+        with self.sessions() as session:
+            self._visible(session.get(Incident, number), number, actor)
+            return read_page(session, number, limit, cursor)
 
     def search(self, filters: IncidentFilter, actor: Principal) -> IncidentPage:
         query = select(Incident)

@@ -171,6 +171,15 @@ class Rotation(Strict):
     start: datetime
     offset: Span | None = None
     restrictions: list[Restriction] = []
+    mode: Literal["clock", "turns"] = Field(
+        default="clock",
+        description=(
+            "clock: shifts follow the calendar and restricted hours are cut out (a daily "
+            "rotation of 7 restricted to weekdays gives two members no hours); turns: the "
+            "roster advances only over shifts with hours in the restrictions, so everyone "
+            "takes turns."
+        ),
+    )
 
     @model_validator(mode="after")
     def _anchor(self) -> Rotation:

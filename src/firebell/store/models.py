@@ -121,9 +121,12 @@ class Timer(Base):
 class Message(Base):
     """The outbox: one notification to one address, written with the decision behind it.
 
-    status: pending -> sending -> sent | failed, or pending -> cancelled. A row left in
-    `sending` past its lease (a crash mid-send) becomes `possibly_sent`: never dropped
-    silently and never blindly sent again.
+    status: pending -> sending -> sent | failed, or pending -> cancelled. A row is leased
+    (`sending`, `leased_by`) in a batch; `send_started_at` is committed immediately before
+    its network call. A row left in `sending` past its lease whose send had started (a
+    crash mid-send) becomes `possibly_sent`: never dropped silently and never blindly sent
+    again. One whose send had not started goes back to `pending` and is sent.
+    priority: 0 for high-urgency pages, 1 for everything else (claimed in that order).
     """
 
     __tablename__ = "messages"
@@ -144,6 +147,9 @@ class Message(Base):
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    send_started_at: Mapped[datetime | None]
+    leased_by: Mapped[str | None] = mapped_column(String(120))
+    priority: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
 
     __table_args__ = (Index("ix_messages_status_not_before", "status", "not_before"),)
 
