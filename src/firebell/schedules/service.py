@@ -23,6 +23,7 @@ from firebell.incidents.lifecycle import OPEN_STATUSES
 from firebell.paging.schedules import schedule_model
 from firebell.playbook.schema import Playbook
 from firebell.store.db import transaction
+from firebell.incidents import visibility
 from firebell.store.models import HandoffNote, Incident, ScheduleOverride
 
 _WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
@@ -237,7 +238,7 @@ class Schedules:
                 f"#{i.id} {i.severity} {i.title} ({i.status})"
                 for i in session.scalars(
                     select(Incident)
-                    .where(Incident.status.in_(OPEN_STATUSES), Incident.private.is_(False))
+                    .where(Incident.status.in_(OPEN_STATUSES), visibility.public_only())
                     .order_by(Incident.id)
                 )
             ]
