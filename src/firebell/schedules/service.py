@@ -19,11 +19,11 @@ from firebell.auth.keys import derive
 from firebell.auth.principal import Principal
 from firebell.clock import Clock
 from firebell.errors import Invalid, NotFound
+from firebell.incidents import visibility
 from firebell.incidents.lifecycle import OPEN_STATUSES
 from firebell.paging.schedules import schedule_model
 from firebell.playbook.schema import Playbook
 from firebell.store.db import transaction
-from firebell.incidents import visibility
 from firebell.store.models import HandoffNote, Incident, ScheduleOverride
 
 _WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
