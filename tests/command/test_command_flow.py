@@ -247,3 +247,24 @@ def test_related_p2s_are_linked_and_escalated(
     assert link["related"] == [first] and link["rule"] == "p1-related-p2s"
     assert events(runtime, first, "incidents_linked")[0]["related"] == [second]
     assert "incidents_linked" not in kinds(runtime, other_service)
+
+
+def test_linking_never_crosses_the_private_boundary(
+    make_runtime: Callable[..., Runtime], clock: FrozenClock
+) -> None:
+    runtime = make_runtime()
+    public = declare(runtime, "P2", title="Slow search")
+    clock.advance(timedelta(minutes=10))
+    private = declare(runtime, "P2", title="Odd logins on search", private=True)
+    # A private incident is not escalated because of a public one...
+    assert runtime.incidents.get(private, ALICE).severity == "P2"
+    assert "incidents_linked" not in kinds(runtime, private)
+    # ...and its number never lands on the public incident's timeline.
+    assert "incidents_linked" not in kinds(runtime, public)
+    clock.advance(timedelta(minutes=1))
+    later = declare(runtime, "P2", title="Search timeouts")
+    assert events(runtime, later, "incidents_linked")[0]["related"] == [public]
+    assert events(runtime, public, "incidents_linked") == [
+        {"rule": "p1-related-p2s", "related": [later]}
+    ]
+    assert "incidents_linked" not in kinds(runtime, private)
