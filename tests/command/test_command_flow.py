@@ -268,3 +268,44 @@ def test_linking_never_crosses_the_private_boundary(
         {"rule": "p1-related-p2s", "related": [later]}
     ]
     assert "incidents_linked" not in kinds(runtime, private)
+
+
+def test_a_private_incident_gets_a_private_channel_without_its_title(
+    make_runtime: Callable[..., Runtime], slack: FakeSlack
+) -> None:
+    runtime = make_runtime()
+    number = declare(runtime, "P1", title="Leaked signing key", private=True)
+    runtime.engine.run_once()
+    [created] = slack.named("conversations.create")
+    assert created.body["is_private"] is True
+    assert created.body["name"].startswith("security-incident-")
+    [topic] = slack.named("conversations.setTopic")
+    assert "Leaked" not in topic.body["topic"]
+    assert topic.body["topic"].startswith(f"[P1] Private incident INC-{number}")
+    opened = events(runtime, number, "war_room_opened")[0]
+    assert "Leaked" not in opened["topic"]
+
+
+def test_the_playbook_may_put_the_title_in_a_private_topic(
+    make_runtime: Callable[..., Runtime], slack: FakeSlack
+) -> None:
+    def edit(doc: Any) -> None:
+        doc["war_room"]["private_topic"] = "{{ incident.title }} (private)"
+
+    runtime = make_runtime(edit)
+    declare(runtime, "P1", title="Leaked signing key", private=True)
+    runtime.engine.run_once()
+    [created] = slack.named("conversations.create")
+    assert created.body["is_private"] is True
+    [topic] = slack.named("conversations.setTopic")
+    assert topic.body["topic"] == "Leaked signing key (private)"
+
+
+def test_a_public_incident_channel_stays_public(
+    make_runtime: Callable[..., Runtime], slack: FakeSlack
+) -> None:
+    runtime = make_runtime()
+    declare(runtime, "P0", title="Checkout down")
+    runtime.engine.run_once()
+    [created] = slack.named("conversations.create")
+    assert created.body["is_private"] is False
