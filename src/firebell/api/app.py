@@ -6,12 +6,12 @@ import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from firebell import __version__
-from firebell.api import problems
+from firebell.api import edge, problems
 from firebell.api.routes import (
     chat,
     command,
@@ -126,6 +126,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         version=__version__,
         description="Self-hosted incident response driven by a playbook kept as code.",
         lifespan=lifespan,
+        dependencies=[Depends(edge.clean_json)],  # text no database can store: 422
     )
     app.state.runtime = runtime
     problems.install(app)
