@@ -8,6 +8,7 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 
 from firebell.channels.base import DeliveryError, Outgoing
+from firebell.channels.headers import one_line
 
 
 @dataclass(frozen=True)
@@ -31,8 +32,8 @@ class EmailChannel:
         s = self.settings
         email = EmailMessage()
         email["From"] = s.sender
-        email["To"] = message.address
-        email["Subject"] = message.subject
+        email["To"] = one_line(message.address)
+        email["Subject"] = one_line(message.subject)
         # A stable id lets a receiver spot a duplicate if a retry follows a lost reply.
         email["Message-ID"] = make_msgid(idstring=f"firebell-{message.id}")
         email["X-Firebell-Message"] = str(message.id)

@@ -20,6 +20,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from firebell.channels.base import DeliveryError
+from firebell.channels.headers import one_line
 from firebell.clock import Clock
 from firebell.comms import context as ctx
 from firebell.comms.render import TemplateProblem, render
@@ -128,7 +129,7 @@ class WarRooms:
             else ("war_room.topic", spec.topic)
         )
         try:
-            return render(field, template, context).strip()
+            return one_line(render(field, template, context), 250)
         except TemplateProblem as exc:
             what = f"Private incident INC-{incident.id}" if incident.private else incident.title
             return f"[{incident.severity}] {what} ({exc.reason})"
