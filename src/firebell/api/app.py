@@ -21,6 +21,7 @@ from firebell.api.routes import (
     oncall,
     silences,
     system,
+    tokens,
 )
 from firebell.runtime import Runtime
 from firebell.web import index
@@ -133,6 +134,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.add_middleware(IntakeFastPath)
     app.add_middleware(BodyLimit)  # added last: it runs first
     app.include_router(system.router)
+    app.include_router(tokens.router)
     app.include_router(incidents.router)
     app.include_router(intake.router)
     app.include_router(silences.router)
