@@ -117,10 +117,9 @@ class WarRooms:
         return True
 
     def _topic(self, incident: Incident, bridge: str | None, now: datetime) -> str:
-        extra: dict[str, Any] = {}
+        context = ctx.build(self.playbook, incident, now, None)
         if bridge:
-            extra["war_room_url"] = bridge
-        context = ctx.build(self.playbook, incident, now, None, extra)
+            context["war_room_url"] = bridge  # this room's own link (not a fact's)
         context["incident"].setdefault("commander", "(unassigned)")
         spec = self.playbook.war_room
         field, template = (
