@@ -23,6 +23,7 @@ from firebell.api.routes import (
     system,
     tokens,
 )
+from firebell.api.slow_clients import BodyTimeout
 from firebell.runtime import Runtime
 from firebell.web import index
 
@@ -132,7 +133,8 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.state.runtime = runtime
     problems.install(app)
     app.add_middleware(IntakeFastPath)
-    app.add_middleware(BodyLimit)  # added last: it runs first
+    app.add_middleware(BodyLimit)
+    app.add_middleware(BodyTimeout)  # added last: it runs first (408 for a slow body)
     app.include_router(system.router)
     app.include_router(tokens.router)
     app.include_router(incidents.router)

@@ -11,6 +11,7 @@ import typer
 import uvicorn
 
 from firebell.api.app import create_app
+from firebell.api.slow_clients import GuardedH11
 from firebell.auth.log_redaction import configure_logging
 from firebell.auth.tokens import ensure_admin
 from firebell.cli.client import save_credentials
@@ -77,7 +78,10 @@ def serve(
     # ones (ORM state, JSON), and the default threshold (700) runs a pass every few.
     gc.set_threshold(50_000, 20, 20)
     try:
-        uvicorn.run(app, host=host, port=port, log_level="warning")
+        # GuardedH11: a 408 for request headers that do not arrive in time (slowloris).
+        uvicorn.run(
+            app, host=host, port=port, log_level="warning", http=GuardedH11, timeout_keep_alive=5
+        )
     finally:
         engine.shutdown()
         runtime.close()
