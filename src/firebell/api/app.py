@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from firebell import __version__
-from firebell.api import edge, problems
+from firebell.api import edge, openapi_problems, problems
 from firebell.api.routes import (
     chat,
     command,
@@ -132,6 +132,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     )
     app.state.runtime = runtime
     problems.install(app)
+    openapi_problems.install(app)  # 4xx problem responses in /openapi.json
     app.add_middleware(IntakeFastPath)
     app.add_middleware(BodyLimit)
     app.add_middleware(BodyTimeout)  # added last: it runs first (408 for a slow body)
