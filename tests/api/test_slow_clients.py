@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 import uvicorn
+from paging._support import free_port
 
 from firebell.api.app import create_app
 from firebell.api.slow_clients import BodyTimeout, GuardedH11
@@ -17,13 +18,6 @@ from firebell.runtime import Runtime
 
 class QuickGuard(GuardedH11):
     header_timeout = 0.5
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @pytest.fixture
