@@ -75,4 +75,7 @@ def smtp_from_env() -> SmtpSettings | None:
         username=os.environ.get("FIREBELL_SMTP_USERNAME") or None,
         password=os.environ.get("FIREBELL_SMTP_PASSWORD") or None,
         starttls=os.environ.get("FIREBELL_SMTP_STARTTLS", "").lower() in ("1", "true", "yes"),
+        allow_plaintext_auth=os.environ.get("FIREBELL_SMTP_ALLOW_PLAINTEXT_AUTH", "").lower()
+        in ("1", "true", "yes"),
+        cafile=os.environ.get("FIREBELL_SMTP_CA_FILE") or None,
     )

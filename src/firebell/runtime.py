@@ -39,6 +39,7 @@ from firebell.schedules.service import Schedules
 from firebell.store.db import make_engine, make_sessionmaker, transaction
 from firebell.store.migrate import upgrade
 from firebell.store.models import PlaybookVersion
+from firebell.store.private_files import prepare_sqlite, private_dir
 
 
 @dataclass
@@ -144,8 +145,8 @@ def build_runtime(
 ) -> Runtime:
     """Load the playbook (raising PlaybookError if invalid), open and migrate the database."""
     playbook = load_playbook(settings.playbook_path)
-    if settings.database_url.startswith("sqlite"):
-        settings.home.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.home)  # 0700: the database, secret key and cli.json live here
+    prepare_sqlite(settings.database_url)  # created 0600 before SQLite opens it
     db = make_engine(settings.database_url)
     if migrate:
         upgrade(db)

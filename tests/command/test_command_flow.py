@@ -254,3 +254,65 @@ def test_related_p2s_are_linked_and_escalated(
     assert link["related"] == [first] and link["rule"] == "p1-related-p2s"
     assert events(runtime, first, "incidents_linked")[0]["related"] == [second]
     assert "incidents_linked" not in kinds(runtime, other_service)
+
+
+def test_linking_never_crosses_the_private_boundary(
+    make_runtime: Callable[..., Runtime], clock: FrozenClock
+) -> None:
+    runtime = make_runtime()
+    public = declare(runtime, "P2", title="Slow search")
+    clock.advance(timedelta(minutes=10))
+    private = declare(runtime, "P2", title="Odd logins on search", private=True)
+    # A private incident is not escalated because of a public one...
+    assert runtime.incidents.get(private, ALICE).severity == "P2"
+    assert "incidents_linked" not in kinds(runtime, private)
+    # ...and its number never lands on the public incident's timeline.
+    assert "incidents_linked" not in kinds(runtime, public)
+    clock.advance(timedelta(minutes=1))
+    later = declare(runtime, "P2", title="Search timeouts")
+    assert events(runtime, later, "incidents_linked")[0]["related"] == [public]
+    assert events(runtime, public, "incidents_linked") == [
+        {"rule": "p1-related-p2s", "related": [later]}
+    ]
+    assert "incidents_linked" not in kinds(runtime, private)
+
+
+def test_a_private_incident_gets_a_private_channel_without_its_title(
+    make_runtime: Callable[..., Runtime], slack: FakeSlack
+) -> None:
+    runtime = make_runtime()
+    number = declare(runtime, "P1", title="Leaked signing key", private=True)
+    runtime.engine.run_once()
+    [created] = slack.named("conversations.create")
+    assert created.body["is_private"] is True
+    assert created.body["name"].startswith("security-incident-")
+    [topic] = slack.named("conversations.setTopic")
+    assert "Leaked" not in topic.body["topic"]
+    assert topic.body["topic"].startswith(f"[P1] Private incident INC-{number}")
+    opened = events(runtime, number, "war_room_opened")[0]
+    assert "Leaked" not in opened["topic"]
+
+
+def test_the_playbook_may_put_the_title_in_a_private_topic(
+    make_runtime: Callable[..., Runtime], slack: FakeSlack
+) -> None:
+    def edit(doc: Any) -> None:
+        doc["war_room"]["private_topic"] = "{{ incident.title }} (private)"
+
+    runtime = make_runtime(edit)
+    declare(runtime, "P1", title="Leaked signing key", private=True)
+    runtime.engine.run_once()
+    [created] = slack.named("conversations.create")
+    assert created.body["is_private"] is True
+    [topic] = slack.named("conversations.setTopic")
+    assert topic.body["topic"] == "Leaked signing key (private)"
+
+
+def test_a_public_incident_channel_stays_public(
+    make_runtime: Callable[..., Runtime], slack: FakeSlack
+) -> None:
+    runtime = make_runtime()
+    declare(runtime, "P0", title="Checkout down")
+    runtime.engine.run_once()
+    [created] = slack.named("conversations.create")
+    assert created.body["is_private"] is False

@@ -6,12 +6,12 @@ import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from firebell import __version__
-from firebell.api import problems
+from firebell.api import edge, openapi_problems, problems
 from firebell.api.routes import (
     alerts,
     chat,
@@ -22,7 +22,9 @@ from firebell.api.routes import (
     oncall,
     silences,
     system,
+    tokens,
 )
+from firebell.api.slow_clients import BodyTimeout
 from firebell.intake import jobs
 from firebell.runtime import Runtime
 from firebell.web import index
@@ -128,12 +130,16 @@ def create_app(runtime: Runtime) -> FastAPI:
         version=__version__,
         description="Self-hosted incident response driven by a playbook kept as code.",
         lifespan=lifespan,
+        dependencies=[Depends(edge.clean_json)],  # text no database can store: 422
     )
     app.state.runtime = runtime
     problems.install(app)
+    openapi_problems.install(app)  # 4xx problem responses in /openapi.json
     app.add_middleware(IntakeFastPath)
-    app.add_middleware(BodyLimit)  # added last: it runs first
+    app.add_middleware(BodyLimit)
+    app.add_middleware(BodyTimeout)  # added last: it runs first (408 for a slow body)
     app.include_router(system.router)
+    app.include_router(tokens.router)
     app.include_router(incidents.router)
     app.include_router(intake.router)
     app.include_router(silences.router)

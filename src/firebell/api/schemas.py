@@ -57,11 +57,6 @@ class EscalateOut(BaseModel):
     level: int
 
 
-class TokenIn(Body):
-    name: str = Field(min_length=1, max_length=200)
-    role: Literal["viewer", "responder", "admin"]
-
-
 class IncidentOut(BaseModel):
     id: int
     number: str
@@ -147,9 +142,3 @@ class Timeline(BaseModel):
         default=None, description="Cursor for the page of older events; null at the start."
     )
 
-
-class TokenOut(BaseModel):
-    id: int
-    name: str
-    role: str
-    token: str = Field(description="Shown once; only a digest is stored.")

@@ -21,7 +21,7 @@ from firebell.comms import context as ctx
 from firebell.comms.destinations import destination, variant_for
 from firebell.comms.guard import leaks
 from firebell.comms.render import TemplateProblem, render
-from firebell.errors import Conflict, Forbidden, Invalid, NotFound
+from firebell.errors import Conflict, Forbidden, Invalid
 from firebell.incidents.lifecycle import OPEN_STATUSES, Change
 from firebell.incidents.service import IncidentService, record
 from firebell.playbook.schema import Audience, Playbook, TemplateVariant
@@ -181,8 +181,7 @@ class Comms:
             incident = session.scalars(
                 select(Incident).where(Incident.id == number).with_for_update()
             ).first()
-            if incident is None or (incident.private and not actor.sees_private):
-                raise NotFound(f"incident #{number} does not exist")
+            incident = self.incidents.visible(session, incident, number, actor)
             variants = self._variant_names(family)
             kinds_sent: set[str] = set()
             for target in self.audiences(incident, audience):
@@ -314,8 +313,7 @@ class Comms:
         now = self.clock.now()
         with transaction(self.sessions) as session:
             incident = session.get(Incident, number)
-            if incident is None or (incident.private and not actor.sees_private):
-                raise NotFound(f"incident #{number} does not exist")
+            incident = self.incidents.visible(session, incident, number, actor)
             if not actor.has("admin"):
                 raise Forbidden("approving disclosure of a security incident needs 'admin'")
             self.audiences(incident, audience)
@@ -334,8 +332,7 @@ class Comms:
             incident = session.scalars(
                 select(Incident).where(Incident.id == number).with_for_update()
             ).first()
-            if incident is None or (incident.private and not actor.sees_private):
-                raise NotFound(f"incident #{number} does not exist")
+            incident = self.incidents.visible(session, incident, number, actor)
             merged = {**(incident.facts or {}), **facts}
             incident.facts = {k: v for k, v in merged.items() if v is not None}
             incident.updated_at = now

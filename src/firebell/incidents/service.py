@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import ColumnElement, func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from firebell.auth.principal import Principal
 from firebell.clock import Clock
-from firebell.errors import Conflict, Invalid, NotFound
-from firebell.incidents import lifecycle
+from firebell.errors import Conflict, Invalid
+from firebell.incidents import lifecycle, visibility
 from firebell.incidents.lifecycle import Change, IncidentState
 from firebell.incidents.timeline_pages import DEFAULT_LIMIT, TimelinePage, read_page
 from firebell.playbook.loader import LoadedPlaybook
@@ -284,11 +284,11 @@ class IncidentService:
 
     def get(self, number: int, actor: Principal) -> Incident:
         with self.sessions() as session:
-            return self._visible(session.get(Incident, number), number, actor)
+            return self.visible(session, session.get(Incident, number), number, actor)
 
     def timeline(self, number: int, actor: Principal) -> list[TimelineEvent]:
         with self.sessions() as session:
-            self._visible(session.get(Incident, number), number, actor)
+            self.visible(session, session.get(Incident, number), number, actor)
             query = (
                 select(TimelineEvent)
                 .where(TimelineEvent.incident_id == number)
@@ -301,7 +301,7 @@ class IncidentService:
     ) -> TimelinePage:
         """One page of the timeline, newest first (see timeline_pages)."""
         with self.sessions() as session:
-            self._visible(session.get(Incident, number), number, actor)
+            self.visible(session, session.get(Incident, number), number, actor)
             return read_page(session, number, limit, cursor)
 
     def search(self, filters: IncidentFilter, actor: Principal) -> IncidentPage:
@@ -316,8 +316,7 @@ class IncidentService:
             query = query.where(Incident.declared_at >= filters.since)
         if filters.until:
             query = query.where(Incident.declared_at < filters.until)
-        if not actor.sees_private:
-            query = query.where(Incident.private.is_(False))
+        query = query.where(self.visible_clause(actor))
         with self.sessions() as session:
             total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
             if filters.cursor is not None:
@@ -337,14 +336,22 @@ class IncidentService:
         incident = session.scalars(
             select(Incident).where(Incident.id == number).with_for_update()
         ).first()
-        return self._visible(incident, number, actor)
+        return self.visible(session, incident, number, actor)
 
-    @staticmethod
-    def _visible(incident: Incident | None, number: int, actor: Principal) -> Incident:
-        # A private incident is reported as missing, so its existence does not leak.
-        if incident is None or (incident.private and not actor.sees_private):
-            raise NotFound(f"incident #{number} does not exist")
-        return incident
+    def visible(
+        self, session: Session, incident: Incident | None, number: int, actor: Principal
+    ) -> Incident:
+        """The incident if `actor` may see it; else NotFound, so a private incident's
+        existence does not leak (rules: `firebell.incidents.visibility`)."""
+        return visibility.require_visible(session, self.playbook.playbook, incident, number, actor)
+
+    def visible_clause(self, actor: Principal) -> ColumnElement[bool]:
+        """The SQL filter for lists and counts of incidents `actor` may see."""
+        return visibility.visible_clause(actor, self.security)
+
+    @property
+    def security(self) -> frozenset[str]:
+        return visibility.security_people(self.playbook.playbook)
 
     def validate(self, declaration: Declaration) -> None:
         pb = self.playbook.playbook

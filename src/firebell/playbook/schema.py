@@ -395,6 +395,16 @@ class WarRoom(Strict):
     roles: list[IncidentRole] = []
     channel_name: str
     topic: str
+    private_topic: str = Field(
+        default=(
+            "[{{ incident.severity }}] Private incident {{ incident.id }}"
+            " | IC: {{ incident.commander }}"
+        ),
+        description=(
+            "The topic of a private (security) incident's channel, which is created "
+            "private: by default without the title. Set it to the `topic` to show the title."
+        ),
+    )
     bridge_url: str | None = None
     invite: list[str] = []
     announcement: str | None = None

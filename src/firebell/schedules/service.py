@@ -19,6 +19,7 @@ from firebell.auth.keys import derive
 from firebell.auth.principal import Principal
 from firebell.clock import Clock
 from firebell.errors import Invalid, NotFound
+from firebell.incidents import visibility
 from firebell.incidents.lifecycle import OPEN_STATUSES
 from firebell.paging.schedules import schedule_model
 from firebell.playbook.schema import Playbook
@@ -259,7 +260,7 @@ class Schedules:
                 f"#{i.id} {i.severity} {i.title} ({i.status})"
                 for i in session.scalars(
                     select(Incident)
-                    .where(Incident.status.in_(OPEN_STATUSES), Incident.private.is_(False))
+                    .where(Incident.status.in_(OPEN_STATUSES), visibility.public_only())
                     .order_by(Incident.id)
                 )
             ]

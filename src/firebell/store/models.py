@@ -40,6 +40,9 @@ class ApiToken(Base):
     prefix: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
+    # Recorded at most once a minute per token (a write on every request would cost more).
+    last_used_at: Mapped[datetime | None]
 
 
 class PlaybookVersion(Base):
