@@ -24,6 +24,7 @@ from firebell.api.routes import (
 )
 from firebell.runtime import Runtime
 from firebell.web import index
+from firebell.web import routes as console
 
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -140,4 +141,5 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(command.router)
     app.include_router(chat.router)
     app.include_router(index.router)
+    console.install(app)
     return app

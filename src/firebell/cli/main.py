@@ -12,6 +12,7 @@ from firebell.cli import (
     incident_commands,
     oncall_commands,
     playbook_commands,
+    user_commands,
 )
 from firebell.cli.serve import DatabaseUrl, Home, PlaybookFile, open_runtime, serve, worker
 from firebell.errors import DomainError
@@ -27,6 +28,7 @@ app.command()(worker)
 app.add_typer(playbook_commands.app, name="playbook")
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
+app.add_typer(user_commands.app, name="user")
 incident_commands.register(app)
 oncall_commands.register(app)
 comms_commands.register(app)
