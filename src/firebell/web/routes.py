@@ -12,6 +12,7 @@ router = APIRouter(prefix="/console", include_in_schema=False)
 STATIC = {
     "console.css": "text/css; charset=utf-8",
     "console.js": "text/javascript; charset=utf-8",
+    "icon.svg": "image/svg+xml",
 }
 _cache: dict[str, bytes] = {}
 
