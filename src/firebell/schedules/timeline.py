@@ -43,7 +43,7 @@ def schedule_timeline(
     rows = [
         Row(
             "layer",
-            f"Layer {layer.id}",
+            f"Layer {number}",
             tuple(
                 Span(e.start, e.end, e.user)
                 for e in oncall.final_schedule(
@@ -51,7 +51,7 @@ def schedule_timeline(
                 ).entries
             ),
         )
-        for layer in sorted(model.layers, key=lambda layer: layer.priority)
+        for number, layer in enumerate(sorted(model.layers, key=lambda layer: layer.priority), 1)
     ]
     rows.append(
         Row(
