@@ -3,8 +3,10 @@ the same services and checks as the API, errors shown next to the field."""
 
 from __future__ import annotations
 
+import re
 from html import unescape
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -247,3 +249,23 @@ def test_every_page_renders_for_a_viewer(app_client: TestClient, runtime: Runtim
         assert response.status_code == 200, path
         assert "Content-Security-Policy" in response.headers
     assert "Acknowledge</button>" not in app_client.get(f"/console/incidents/{incident.id}").text
+
+
+def test_open_incidents_come_in_pages(
+    app_client: TestClient, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from firebell.web.views import incidents as view
+
+    monkeypatch.setattr(view, "OPEN_PAGE", 2)
+    _responder(app_client, runtime)
+    alice = Principal("alice", "responder")
+    for n in range(5):
+        runtime.incidents.declare(Declaration(f"Outage number {n}", "P2"), alice)
+    first = unescape(app_client.get("/console/incidents").text)
+    assert "Outage number 4" in first and "Outage number 3" in first
+    assert "Outage number 2" not in first and "5 open incidents match" in first
+    older = re.search(r'href="([^"]*before=[^"]*)"', first)
+    assert older is not None
+    second = unescape(app_client.get(older.group(1)).text)
+    assert "Outage number 2" in second and "Outage number 1" in second
+    assert "Outage number 4" not in second

@@ -18,7 +18,6 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from jinja2.sandbox import SandboxedEnvironment
 from pydantic import BaseModel, ValidationError
 
 from firebell import __version__
@@ -65,7 +64,9 @@ class Console:
 
     @classmethod
     def build(cls, runtime: Runtime) -> Console:
-        env = SandboxedEnvironment(
+        # Our own templates only (never a user's), so the plain environment: the sandbox
+        # checks every attribute access and made the 1,000-event page several times slower.
+        env = Environment(
             loader=FileSystemLoader(HERE / "templates"),
             autoescape=select_autoescape(default=True),
             trim_blocks=True,

@@ -4,7 +4,8 @@ the kind in words and its details as 'key: value'."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
 
 Details = dict[str, Any]
 
@@ -61,3 +62,21 @@ NOISY = frozenset({"alert_attached", "alert_resolved", "level_paged", "level_not
 def is_noisy(kind: str) -> bool:
     """Alerts, pages and messages: shown collapsed by default on the incident page."""
     return kind in NOISY or kind.startswith("page")
+
+
+class Line(NamedTuple):
+    """One timeline event ready for the page."""
+
+    id: int
+    iso: str
+    hm: str
+    actor: str
+    text: str
+    noisy: bool
+
+
+def line(event_id: int, at: datetime, actor: str, kind: str, details: Details) -> Line:
+    at = at.astimezone(UTC)
+    return Line(
+        event_id, at.isoformat(), f"{at:%H:%M:%S}", actor, describe(kind, details), is_noisy(kind)
+    )

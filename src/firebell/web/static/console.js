@@ -29,6 +29,7 @@
     root.querySelectorAll("time[datetime]").forEach(function (el) {
       var t = new Date(el.getAttribute("datetime"));
       if (isNaN(t)) return;
+      if (!el.title) el.title = t.toISOString().slice(0, 16).replace("T", " ") + " UTC";
       var short = el.textContent.length <= 8;
       el.textContent = short ? t.toLocaleTimeString() : t.toLocaleString();
     });

@@ -26,7 +26,7 @@ from firebell.auth.principal import Principal
 from firebell.errors import DomainError, NotFound
 from firebell.incidents.detail import IncidentDetail, events_after, load_detail
 from firebell.incidents.lifecycle import OPEN_STATUSES, STATUSES
-from firebell.incidents.service import Declaration, IncidentFilter
+from firebell.incidents.service import Declaration, IncidentFilter, IncidentPage
 from firebell.incidents.sla_service import clocks_for
 from firebell.runtime import Runtime
 from firebell.store.models import Incident
@@ -41,11 +41,13 @@ from firebell.web.console import (
     signed_in,
     validated,
 )
+from firebell.web.incident_rows import rows
 from firebell.web.sessions import SignedIn
-from firebell.web.timeline_text import describe, is_noisy
+from firebell.web.timeline_text import line
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 OPEN_LIMIT = 500
+OPEN_PAGE = 100  # open incidents per page, newest first
 RECENT_LIMIT = 25
 LIVE_POLL = 0.25  # seconds between checks for new timeline events
 LIVE_FOR = 300.0  # seconds before the stream ends (the browser reconnects by itself)
@@ -61,9 +63,11 @@ class ListFilters:
     severity: str = ""
     service: str = ""
     mine: bool = False
+    before: int = 0  # the open incidents' page: those numbered below this
 
     def link(self, **change: Any) -> str:
-        values = {**self.__dict__, **change}
+        """The URL of this view with `change` applied (a new filter starts at page one)."""
+        values = {**self.__dict__, "before": 0, **change}
         parts = [f"{k}={v}" for k, v in values.items() if k != "mine" and v]
         if values["mine"]:
             parts.append("mine=1")
@@ -77,17 +81,17 @@ def _mine(incident: Incident, who: SignedIn) -> bool:
 
 def _search(
     runtime: Runtime, actor: Principal, f: ListFilters, statuses: tuple[str, ...], limit: int
-) -> list[Incident]:
-    page = runtime.incidents.search(
+) -> IncidentPage:
+    return runtime.incidents.search(
         IncidentFilter(
             statuses=statuses,
             severities=(f.severity,) if f.severity else (),
             service=f.service or None,
             limit=limit,
+            cursor=f.before or None,
         ),
         actor,
     )
-    return page.items
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -98,6 +102,7 @@ def incidents_page(
     severity: str = "",
     service: str = "",
     mine: int = 0,
+    before: int = 0,
 ) -> Response:
     who = signed_in(request)
     console = console_of(request)
@@ -108,30 +113,43 @@ def incidents_page(
         severity if severity in pb.severities else "",
         service if pb.service(service) is not None else "",
         bool(mine),
+        max(before, 0),
     )
     actor = principal_of(who)
     groups: list[tuple[str, list[Incident]]] = []
+    open_page: IncidentPage | None = None
     if filters.status in ("open", "all"):
-        found = _search(runtime, actor, filters, tuple(sorted(OPEN_STATUSES)), OPEN_LIMIT)
+        # "Mine" filters after the query, so it looks at all open incidents at once.
+        open_page = _search(
+            runtime,
+            actor,
+            filters,
+            tuple(sorted(OPEN_STATUSES)),
+            OPEN_LIMIT if filters.mine else OPEN_PAGE,
+        )
         for name in ("investigating", "identified", "monitoring"):
-            groups.append((name, [i for i in found if i.status == name]))
-    if filters.status in ("resolved", "all"):
-        found = _search(runtime, actor, filters, ("resolved", "closed"), RECENT_LIMIT)
+            groups.append((name, [i for i in open_page.items if i.status == name]))
+    if filters.status in ("resolved", "all") and not filters.before:
+        found = _search(runtime, actor, filters, ("resolved", "closed"), RECENT_LIMIT).items
         groups.append(("resolved", found))
     if filters.mine:
         groups = [(name, [i for i in items if _mine(i, who)]) for name, items in groups]
     shown = [i for _, items in groups for i in items]
-    clocks = clocks_for(runtime.sessions, pb, shown, runtime.clock.now())
+    now = runtime.clock.now()
+    clocks = clocks_for(runtime.sessions, pb, shown, now)
     return console.render(
         request,
         "incidents.html",
         who,
-        groups=groups,
-        clocks=clocks,
+        groups=[(name, rows(items, clocks, pb.severities, now)) for name, items in groups],
         filters=filters,
         severities=pb.severities,
         services=pb.services,
         count=len(shown),
+        open_total=open_page.total if open_page else 0,
+        next_page=filters.link(before=open_page.next_cursor, status=filters.status)
+        if open_page and open_page.next_cursor and not filters.mine
+        else None,
     )
 
 
@@ -157,8 +175,6 @@ def _detail_context(console: Console, who: SignedIn, detail: IncidentDetail) -> 
         "policy": policy or pb.escalation_policies[0],
         "is_open": incident.status in OPEN_STATUSES,
         "can_act": principal_of(who).has("responder"),
-        "describe": describe,
-        "is_noisy": is_noisy,
         "last_event": detail.timeline[-1].id if detail.timeline else 0,
     }
 
@@ -186,6 +202,7 @@ def _incident_response(
         "incident.html",
         who,
         status,
+        lines=[line(*e) for e in reversed(detail.timeline)],
         errors=errors or {},
         values=values or {},
         **_detail_context(console, who, detail),
@@ -309,10 +326,11 @@ def _live_batch(console: Console, who: SignedIn, number: int, after: int) -> dic
     detail = load_detail(runtime.incidents, runtime.command, number, actor, runtime.clock.now())
     context = _detail_context(console, who, detail)
     env = console.templates
+    event = env.get_template("_event.html").module.event  # type: ignore[attr-defined]
     base = {"csrf": who.csrf, "who": who, "now": runtime.clock.now(), **context}
     return {
         "last": events[-1].id,
-        "events": [env.get_template("_event.html").render(e=e, **base) for e in events],
+        "events": [str(event(line(*e))) for e in events],
         "header": env.get_template("_header.html").render(**base),
         "side": env.get_template("_side.html").render(**base),
         "actions": env.get_template("_actions.html").render(**base),
