@@ -181,3 +181,19 @@ def test_account_validation(runtime: Runtime) -> None:
 def test_api_tokens_keep_working(app_client: TestClient, responder: dict[str, str]) -> None:
     assert app_client.get("/api/v1/incidents", headers=responder).status_code == 200
     assert app_client.get("/api/v1/incidents").status_code == 401
+
+
+def test_first_start_admin_gets_a_set_password_link(
+    app_client: TestClient, runtime: Runtime
+) -> None:
+    from firebell.auth.tokens import ensure_admin
+    from firebell.store.db import transaction
+
+    with transaction(runtime.sessions) as session:
+        assert ensure_admin(session, runtime.clock) is not None
+    acc = accounts(runtime)
+    link = acc.setup_for_admin()
+    assert link is not None and SETUP_PATH in link
+    acc.set_password(link.split(SETUP_PATH, 1)[1], PASSWORD)
+    assert acc.setup_for_admin() is None  # once it has a password, no new link
+    sign_in(app_client, "admin")
