@@ -25,7 +25,7 @@ def seeded(tmp_path: Path) -> Iterator[tuple[Server, list[str]]]:
     with running_server(tmp_path) as srv:
         rt = srv.runtime
         pb = rt.playbook.playbook
-        make_user(rt, "alice", "responder", pb.people[0].id)
+        make_user(rt, "alice", "admin", pb.people[0].id)
         alice = Principal("alice", "responder")
         service = pb.services[0].id
         p0 = rt.incidents.declare(
@@ -51,6 +51,10 @@ def seeded(tmp_path: Path) -> Iterator[tuple[Server, list[str]]]:
             "/console/oncall",
             "/console/schedules",
             f"/console/schedules/{schedule}",
+            "/console/policies",
+            "/console/services",
+            "/console/integrations",
+            "/console/admin",
             "/console/profile",
         ]
         yield srv, pages

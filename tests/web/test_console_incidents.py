@@ -269,3 +269,23 @@ def test_open_incidents_come_in_pages(
     second = unescape(app_client.get(older.group(1)).text)
     assert "Outage number 2" in second and "Outage number 1" in second
     assert "Outage number 4" not in second
+
+
+def test_catalog_pages_and_admin_only_pages(app_client: TestClient, runtime: Runtime) -> None:
+    _responder(app_client, runtime)
+    pb = runtime.playbook.playbook
+    policies = unescape(app_client.get("/console/policies").text)
+    assert all(p.name in policies for p in pb.escalation_policies)
+    services = unescape(app_client.get("/console/services").text)
+    assert all(s.name in services for s in pb.services)
+    for path in ("/console/integrations", "/console/admin"):
+        refused = app_client.get(path)
+        assert refused.status_code == 403 and "needs the 'admin' role" in unescape(refused.text)
+    make_user(runtime, "root", "admin")
+    admin = TestClient(app_client.app)
+    sign_in(admin, "root")
+    integrations = admin.get("/console/integrations").text
+    first = runtime.integrations.all()[0]
+    assert first.key in integrations and "never" in integrations
+    page = unescape(admin.get("/console/admin").text)
+    assert runtime.playbook.version in page and "alice" in page and "root" in page
