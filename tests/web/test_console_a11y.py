@@ -47,6 +47,7 @@ def seeded(tmp_path: Path) -> Iterator[tuple[Server, list[str]]]:
             "/console/incidents",
             f"/console/incidents/{p1.id}",
             f"/console/incidents/{p0.id}",
+            f"/console/incidents/{p1.id}/comms",
             "/console/declare",
             "/console/oncall",
             "/console/schedules",

@@ -289,3 +289,50 @@ def test_catalog_pages_and_admin_only_pages(app_client: TestClient, runtime: Run
     assert first.key in integrations and "never" in integrations
     page = unescape(admin.get("/console/admin").text)
     assert runtime.playbook.version in page and "alice" in page and "root" in page
+
+
+def test_preview_and_send_an_update(app_client: TestClient, runtime: Runtime) -> None:
+    token = _responder(app_client, runtime)
+    incident = runtime.incidents.declare(
+        Declaration("Checkout is down", "P1", commander="alice"), Principal("alice", "responder")
+    )
+    page = app_client.get(f"/console/incidents/{incident.id}/comms")
+    assert page.status_code == 200
+    assert "needs &#39;incident.impact&#39;" in page.text  # the template says what is missing
+    saved = app_client.post(
+        f"/console/incidents/{incident.id}/facts",
+        data={"csrf": token, "impact": "Checkout fails", "actions": "rollback", "summary": "500s"},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    families = [
+        fid
+        for fid, fam in runtime.playbook.playbook.communications.templates.items()
+        if not fam.applies_to or "P1" in fam.applies_to
+    ]
+    url = f"/console/incidents/{incident.id}/comms?template={families[0]}"
+    preview = unescape(app_client.get(url).text)
+    for _ in range(20):  # fill in what the template asks for, as a person would
+        missing = re.search(r"needs '([^']+)', which is not set", preview)
+        if missing is None:
+            break
+        name = missing.group(1).removeprefix("incident.")
+        app_client.post(
+            f"/console/incidents/{incident.id}/facts",
+            data={"csrf": token, "more": f"{name}: some {name}", "template": families[0]},
+        )
+        preview = unescape(app_client.get(url).text)
+    assert "Preview of" in preview and "Checkout is down" in preview
+    bad = app_client.post(
+        f"/console/incidents/{incident.id}/comms",
+        data={"csrf": token, "template": families[0], "audience": "martians"},
+    )
+    assert bad.status_code == 422 and 'id="audience-error"' in bad.text
+    assert "update_sent" not in _kinds(runtime, incident.id)
+    sent = app_client.post(
+        f"/console/incidents/{incident.id}/comms",
+        data={"csrf": token, "template": families[0], "audience": "all"},
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303, sent.text
+    assert "update_sent" in _kinds(runtime, incident.id)

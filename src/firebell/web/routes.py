@@ -6,7 +6,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 
 from firebell.web.console import HERE, Console, install_handlers, redirect, signed_in
-from firebell.web.views import auth, catalog, incidents, oncall, profile
+from firebell.web.views import auth, catalog, comms, incidents, oncall, profile
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 STATIC = {
@@ -49,5 +49,12 @@ def install(app: FastAPI) -> None:
     app.state.console = Console.build(app.state.runtime)
     install_handlers(app)
     app.include_router(router)
-    for module in (auth, incidents, oncall, catalog, profile):
+    for module in (
+        auth,
+        comms,
+        incidents,
+        oncall,
+        catalog,
+        profile,
+    ):  # comms first: its paths are more specific
         app.include_router(module.router)
