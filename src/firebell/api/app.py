@@ -28,6 +28,7 @@ from firebell.api.slow_clients import BodyTimeout
 from firebell.intake import jobs
 from firebell.runtime import Runtime
 from firebell.web import index
+from firebell.web import routes as console
 
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -149,4 +150,5 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(command.router)
     app.include_router(chat.router)
     app.include_router(index.router)
+    console.install(app)
     return app

@@ -12,6 +12,7 @@ from firebell.cli import (
     oncall_commands,
     playbook_commands,
     token_commands,
+    user_commands,
 )
 from firebell.cli.serve import serve, worker
 
@@ -24,6 +25,7 @@ app.command()(serve)
 app.command()(worker)
 app.add_typer(playbook_commands.app, name="playbook")
 app.add_typer(token_commands.app, name="token")
+app.add_typer(user_commands.app, name="user")
 incident_commands.register(app)
 oncall_commands.register(app)
 comms_commands.register(app)

@@ -25,6 +25,12 @@ class User(Base):
     email: Mapped[str | None] = mapped_column(String(320))
     role: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime]
+    # console sign-in (see firebell.web.accounts)
+    person: Mapped[str | None] = mapped_column(String(64))
+    password_hash: Mapped[str | None] = mapped_column(Text)
+    disabled_at: Mapped[datetime | None]
+    setup_digest: Mapped[str | None] = mapped_column(String(64))
+    setup_expires_at: Mapped[datetime | None]
 
 
 class ApiToken(Base):
@@ -382,3 +388,23 @@ class ChatRequest(Base):
     __tablename__ = "chat_requests"
     signature: Mapped[str] = mapped_column(String(100), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(index=True)
+
+
+# --- web console -----------------------------------------------------------------------------
+
+
+class WebSession(Base):
+    """A signed-in browser. The cookie holds a random secret; only its SHA-256 digest is
+    stored, with the session's CSRF token. Revoked or expired rows sign nobody in."""
+
+    __tablename__ = "web_sessions"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(64))
+    agent: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
