@@ -23,6 +23,8 @@ from firebell.api.routes import (
     system,
 )
 from firebell.runtime import Runtime
+from firebell.statuspage import routes as status_routes
+from firebell.statuspage.fast import PublicStatus
 from firebell.web import index
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -130,6 +132,11 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.state.runtime = runtime
     problems.install(app)
     app.add_middleware(IntakeFastPath)
+    app.add_middleware(
+        PublicStatus,
+        snapshots=lambda: runtime.status_page.snapshots,
+        host=lambda: runtime.playbook.playbook.status_page.host,
+    )
     app.add_middleware(BodyLimit)  # added last: it runs first
     app.include_router(system.router)
     app.include_router(incidents.router)
@@ -139,5 +146,6 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(comms.router)
     app.include_router(command.router)
     app.include_router(chat.router)
+    app.include_router(status_routes.router)
     app.include_router(index.router)
     return app

@@ -38,6 +38,8 @@ class EmailChannel:
         email["X-Firebell-Message"] = str(message.id)
         if message.incident_id is not None:
             email["X-Firebell-Incident"] = str(message.incident_id)
+        for name, value in message.payload.get("headers", {}).items():
+            email[name] = value  # e.g. List-Unsubscribe for status page subscribers
         email.set_content(message.body)
         try:
             with smtplib.SMTP(s.host, s.port, timeout=s.timeout) as smtp:

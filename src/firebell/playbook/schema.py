@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from firebell.playbook.durations import Span
+from firebell.statuspage.schema import StatusPage, reference_problems
 
 SEVERITY_IDS = ("P0", "P1", "P2", "P3")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -591,6 +592,7 @@ class Playbook(Strict):
     drills: Drills
     integrations: list[Integration] = []
     runbooks: dict[str, list[str]] = {}
+    status_page: StatusPage = StatusPage()
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Playbook:
@@ -678,6 +680,7 @@ def _check_references(pb: Playbook) -> None:
                 services,
                 "service",
             )
+    problems.extend(reference_problems(pb.status_page, services, audiences))
     if problems:
         raise ValueError("; ".join(problems))
 
