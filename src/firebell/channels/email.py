@@ -5,9 +5,12 @@ from __future__ import annotations
 import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
+from email.policy import default
 from email.utils import make_msgid
 
 from firebell.channels.base import DeliveryError, Outgoing
+
+URL_HEADERS = default.clone(max_line_length=998)
 
 
 @dataclass(frozen=True)
@@ -29,7 +32,9 @@ class EmailChannel:
 
     def send(self, message: Outgoing) -> None:
         s = self.settings
-        email = EmailMessage()
+        headers = message.payload.get("headers", {})
+        # URL headers (List-Unsubscribe) must not be folded into encoded words.
+        email = EmailMessage(policy=URL_HEADERS) if headers else EmailMessage()
         email["From"] = s.sender
         email["To"] = message.address
         email["Subject"] = message.subject
@@ -38,7 +43,7 @@ class EmailChannel:
         email["X-Firebell-Message"] = str(message.id)
         if message.incident_id is not None:
             email["X-Firebell-Incident"] = str(message.incident_id)
-        for name, value in message.payload.get("headers", {}).items():
+        for name, value in headers.items():
             email[name] = value  # e.g. List-Unsubscribe for status page subscribers
         email.set_content(message.body)
         try:
