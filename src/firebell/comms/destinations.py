@@ -56,12 +56,15 @@ def destination(channel: str) -> Destination:
 
 def variant_for(channel: str, variants: list[str]) -> str | None:
     """Which variant of a template family suits a channel of an audience."""
-    if channel == "status_page" and "status_page" in variants:
-        return "status_page"
+    if channel == "status_page":
+        return "status_page" if "status_page" in variants else None
     if channel == "customer_email":
+        # never an internal text to customers: a family without a customer variant
+        # (the seed's progress update) sends them nothing by e-mail
         for name in ("customer_email", "external"):
             if name in variants:
                 return name
+        return None
     for name in ("internal", "advance_notice"):
         if name in variants:
             return name
