@@ -132,12 +132,13 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.state.runtime = runtime
     problems.install(app)
     app.add_middleware(IntakeFastPath)
+    app.add_middleware(BodyLimit)
+    # the public status page runs first: an outage's crowd touches nothing else
     app.add_middleware(
         PublicStatus,
         snapshots=lambda: runtime.status_page.snapshots,
         host=lambda: runtime.playbook.playbook.status_page.host,
     )
-    app.add_middleware(BodyLimit)  # added last: it runs first
     app.include_router(system.router)
     app.include_router(incidents.router)
     app.include_router(intake.router)

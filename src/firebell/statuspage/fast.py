@@ -8,7 +8,7 @@ from collections.abc import Callable
 from anyio import to_thread
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from firebell.statuspage.snapshot import CACHE_CONTROL, Snapshots, matches
+from firebell.statuspage.snapshot import Snapshots, matches
 
 ALIASES = {"/status/": "/status", "/status.json": "/api/v2/status.json"}
 
@@ -59,28 +59,11 @@ class PublicStatus:
             (v.decode("latin-1") for n, v in scope.get("headers", ()) if n == b"if-none-match"),
             None,
         )
-        headers = [
-            (b"etag", doc.etag.encode()),
-            (b"cache-control", CACHE_CONTROL.encode()),
-            (b"access-control-allow-origin", b"*"),
-            (b"x-content-type-options", b"nosniff"),
-        ]
         if matches(if_none_match, doc.etag):
-            await send({"type": "http.response.start", "status": 304, "headers": headers})
+            await send({"type": "http.response.start", "status": 304, "headers": doc.headers_304})
             await send({"type": "http.response.body", "body": b""})
             return
-        headers += [
-            (b"content-type", doc.content_type.encode()),
-            (b"content-length", str(len(doc.body)).encode()),
-        ]
-        if doc.content_type.startswith("text/html"):
-            headers.append(
-                (
-                    b"content-security-policy",
-                    b"default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
-                    b"base-uri 'none'; frame-ancestors 'none'",
-                )
-            )
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        start = {"type": "http.response.start", "status": 200, "headers": doc.headers_200}
+        await send(start)
         body = b"" if scope["method"] == "HEAD" else doc.body
         await send({"type": "http.response.body", "body": body})

@@ -28,15 +28,39 @@ from firebell.store.models import PlaybookVersion
 CACHE_CONTROL = "public, max-age=5"
 
 
+HTML_POLICY = (
+    b"default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+    b"base-uri 'none'; frame-ancestors 'none'"
+)
+
+
 @dataclass(frozen=True)
 class Document:
+    """A rendered document with its response headers, built once per snapshot."""
+
     body: bytes
     content_type: str
     etag: str
+    headers_304: tuple[tuple[bytes, bytes], ...]
+    headers_200: tuple[tuple[bytes, bytes], ...]
 
 
 def document(body: bytes, content_type: str) -> Document:
-    return Document(body, content_type, '"' + hashlib.sha256(body).hexdigest()[:32] + '"')
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    common: tuple[tuple[bytes, bytes], ...] = (
+        (b"etag", etag.encode()),
+        (b"cache-control", CACHE_CONTROL.encode()),
+        (b"access-control-allow-origin", b"*"),
+        (b"x-content-type-options", b"nosniff"),
+    )
+    full: tuple[tuple[bytes, bytes], ...] = (
+        *common,
+        (b"content-type", content_type.encode()),
+        (b"content-length", str(len(body)).encode()),
+    )
+    if content_type.startswith("text/html"):
+        full = (*full, (b"content-security-policy", HTML_POLICY))
+    return Document(body, content_type, etag, common, full)
 
 
 def matches(if_none_match: str | None, etag: str) -> bool:
