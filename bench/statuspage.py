@@ -23,10 +23,12 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +37,7 @@ from _common import (
     Server,
     Targets,
     bench_playbook,
+    free_port,
     machine,
     pct,
     pg_available,
@@ -224,6 +227,32 @@ def setup(server: Server) -> int:
         return number
 
 
+@contextlib.contextmanager
+def public_process(home: Path, playbook: Path, url: str | None) -> Iterator[int]:
+    """`python -m firebell.statuspage.public` beside the server, same home and database."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FIREBELL_")}
+    env.update(FIREBELL_HOME=str(home), FIREBELL_PLAYBOOK=str(playbook))
+    if url:
+        env["FIREBELL_DATABASE_URL"] = url
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "firebell.statuspage.public", f"--port={port}"], env=env
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"http://127.0.0.1:{port}/api/v2/status.json").status_code == 200:
+                    break
+            time.sleep(0.1)
+        else:
+            raise SystemExit("the public status process did not start")
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
 def bench(db: str, url: str | None, args: argparse.Namespace, targets: Targets) -> None:
     with temp_home(f"status-{db}") as home:
         playbook = bench_playbook(home / "playbook.yaml", None)
@@ -236,29 +265,34 @@ def bench(db: str, url: str | None, args: argparse.Namespace, targets: Targets) 
             time.sleep(min(args.duration, 8))
             stop.set()
             thread.join()
-
-            out = home / "load.json"
-            loaded: list[float] = []
-            stop = threading.Event()
-            thread = threading.Thread(target=api_latency, args=(server, number, stop, loaded))
-            gen = subprocess.Popen(
-                [
-                    sys.executable,
-                    __file__,
-                    "--loadgen",
-                    f"--port={server.port}",
-                    f"--concurrency={args.concurrency}",
-                    f"--duration={args.duration}",
-                    f"--warmup={args.warmup}",
-                    f"--out={out}",
-                ]
-            )
-            time.sleep(args.warmup)
-            thread.start()
-            gen.wait(timeout=args.duration + args.warmup + 120)
-            stop.set()
-            thread.join()
-            result = json.loads(out.read_text())
+            with contextlib.ExitStack() as stack:
+                port = server.port
+                if args.separate:
+                    port = stack.enter_context(public_process(home, playbook, url))
+                out = home / "load.json"
+                loaded: list[float] = []
+                stop = threading.Event()
+                thread = threading.Thread(target=api_latency, args=(server, number, stop, loaded))
+                gen = subprocess.Popen(
+                    [
+                        sys.executable,
+                        __file__,
+                        "--loadgen",
+                        f"--port={port}",
+                        f"--concurrency={args.concurrency}",
+                        f"--duration={args.duration}",
+                        f"--warmup={args.warmup}",
+                        f"--out={out}",
+                    ]
+                )
+                time.sleep(args.warmup)
+                thread.start()
+                gen.wait(timeout=args.duration + args.warmup + 120)
+                stop.set()
+                thread.join()
+                result = json.loads(out.read_text())
+    where = "separate public process" if args.separate else "one process"
+    print(f"({where})")
     lat = result["latencies"]
     total = sum(len(v) for v in lat.values())
     rate = total / result["elapsed"]
@@ -295,6 +329,11 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=10)
     parser.add_argument("--warmup", type=float, default=2)
     parser.add_argument("--concurrency", type=int, default=200)
+    parser.add_argument(
+        "--separate",
+        action="store_true",
+        help="serve the page from `python -m firebell.statuspage.public` beside the server",
+    )
     parser.add_argument("--loadgen", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--out", default="", help=argparse.SUPPRESS)

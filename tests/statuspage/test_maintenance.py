@@ -218,6 +218,14 @@ def test_bad_windows_are_refused_with_the_field(status_client: TestClient, respo
             },
             "description",
         ),
+        (
+            {
+                **base,
+                "ends_at": (START + timedelta(hours=1)).isoformat(),
+                "description": "we restart 10.1.2.3 first",
+            },
+            "description",
+        ),
     ]
     for body, field in cases:
         r = status_client.post("/api/v1/maintenances", json=body, headers=responder)

@@ -269,3 +269,19 @@ def test_status_page_on_its_own_host_name(runtime: Runtime, responder: H) -> Non
         assert "All Systems Operational" in on_host.text
         elsewhere = client.get("/", headers={"Host": "firebell.internal.example"})
         assert "All Systems Operational" not in elsewhere.text
+
+
+def test_public_only_process_serves_the_page_and_nothing_else(
+    runtime: Runtime, status_client: TestClient, responder: H
+) -> None:
+    from firebell.statuspage.public import create_public_app
+
+    number = declare(status_client, responder, title="Seen from the public process")
+    publish(status_client, responder, number)
+    with TestClient(create_public_app(runtime)) as public:
+        assert "Seen from the public process" in public.get("/status").text
+        assert public.get("/api/v2/summary.json").json()["status"]["indicator"] == "major"
+        assert public.get("/api/v1/incidents", headers=responder).status_code == 404
+        assert public.get("/docs").status_code == 404
+        r = public.post("/status/subscribe", data={"email": "x@example.com"})
+        assert r.status_code == 200 and "Check your inbox" in r.text

@@ -148,5 +148,6 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(command.router)
     app.include_router(chat.router)
     app.include_router(status_routes.router)
+    app.include_router(status_routes.public_router)
     app.include_router(index.router)
     return app

@@ -179,6 +179,12 @@ class Maintenances:
             )
             for variant in NOTICES:  # refuse now what could not be sent later
                 self.render(row, variant)
+            public = f"{request.title}\n{request.description}"  # shown on the page as is
+            found = leaks(public, pb.communications.customer_message_forbidden_patterns)
+            if found:
+                raise Invalid.field(
+                    "description", f"contains '{found[0]}', which must not reach customers"
+                )
             session.add(row)
             session.flush()
             services = sorted(

@@ -24,6 +24,8 @@ from firebell.statuspage.schema import ComponentStatus
 from firebell.statuspage.service import StatusPageService
 
 router = APIRouter(tags=["status page"])
+# The public forms (no token): also served by `python -m firebell.statuspage.public`.
+public_router = APIRouter(include_in_schema=False)
 SUBSCRIBE_PER_MINUTE = 10
 
 
@@ -142,7 +144,7 @@ def _page(request: Request, heading: str, text: str, code: int = 200, **form: st
     return HTMLResponse(body, status_code=code, headers={"Cache-Control": "no-store"})
 
 
-@router.post("/status/subscribe", include_in_schema=False)
+@public_router.post("/status/subscribe")
 async def subscribe(request: Request) -> HTMLResponse:
     runtime = runtime_of(request)
     client = request.client.host if request.client else "?"
@@ -196,7 +198,7 @@ async def _link_done(
     return _page(request, "Unsubscribed", "You will receive no more status updates.")
 
 
-@router.get("/status/{purpose}/{subscriber_id}/{token}", include_in_schema=False)
+@public_router.get("/status/{purpose}/{subscriber_id}/{token}")
 def link_page(
     purpose: Literal["confirm", "unsubscribe"], subscriber_id: int, token: str, request: Request
 ) -> HTMLResponse:
@@ -204,7 +206,7 @@ def link_page(
     return _link_page(request, purpose, subscriber_id, token)
 
 
-@router.post("/status/{purpose}/{subscriber_id}/{token}", include_in_schema=False)
+@public_router.post("/status/{purpose}/{subscriber_id}/{token}")
 async def link_done(
     purpose: Literal["confirm", "unsubscribe"], subscriber_id: int, token: str, request: Request
 ) -> HTMLResponse:
