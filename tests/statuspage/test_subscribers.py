@@ -59,7 +59,7 @@ def subscribe(
 
 
 def test_double_opt_in_routing_and_one_click_unsubscribe(
-    status_client: TestClient, responder: H, runtime: Runtime, smtp: SmtpReceiver
+    status_client: TestClient, responder: H, admin: H, runtime: Runtime, smtp: SmtpReceiver
 ) -> None:
     runtime.channels["email"] = EmailChannel(smtp.settings)
     # an unconfirmed subscriber gets nothing
@@ -88,6 +88,13 @@ def test_double_opt_in_routing_and_one_click_unsubscribe(
     # RFC 8058 one-click: a POST with List-Unsubscribe=One-Click, no page in between
     r = status_client.post(path_of(unsubscribe), data={"List-Unsubscribe": "One-Click"})
     assert r.status_code == 200 and "Unsubscribed" in r.text
+    # re-importing an old list does not bring back someone who left
+    r = status_client.post(
+        "/api/v1/subscribers/import",
+        content="kind,address,components\nemail,db-fan@example.com,database\n",
+        headers=admin,
+    )
+    assert r.status_code == 200, r.text
     forged = path_of(unsubscribe)[:-4] + "0000"
     assert status_client.post(forged).status_code == 404
 

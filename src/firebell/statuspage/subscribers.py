@@ -180,7 +180,13 @@ class Subscribers:
             return self._add(session, kind, address, components, self.clock.now())
 
     def _add(
-        self, session: Session, kind: str, address: str, components: Iterable[str], now: datetime
+        self,
+        session: Session,
+        kind: str,
+        address: str,
+        components: Iterable[str],
+        now: datetime,
+        revive: bool = True,
     ) -> Subscriber:
         address = address.strip()
         if kind == "email" and not valid_email(address):
@@ -196,6 +202,8 @@ class Subscribers:
         if row is None:
             row = Subscriber(kind=kind, address=address, created_at=now)
             session.add(row)
+        elif row.status == "unsubscribed" and not revive:
+            return row  # an import never re-subscribes someone who left
         row.components, row.status, row.updated_at = chosen, "active", now
         row.confirmed_at = row.confirmed_at or now
         row.unsubscribed_at = None
@@ -251,6 +259,7 @@ class Subscribers:
                         record.get("address") or "",
                         (record.get("components") or "").split(),
                         now,
+                        revive=False,
                     )
                 except Invalid as exc:
                     raise Invalid.field(f"csv line {line}", exc.detail) from None
