@@ -36,6 +36,9 @@ from firebell.paging.service import Pager
 from firebell.playbook.loader import LoadedPlaybook, load_playbook
 from firebell.schedules.handoffs import HandoffNotifier
 from firebell.schedules.service import Schedules
+from firebell.statuspage.maintenance import TIMER as MAINTENANCE_TIMER
+from firebell.statuspage.service import StatusPageService
+from firebell.statuspage.webhook import SubscriberWebhook
 from firebell.store.db import make_engine, make_sessionmaker, transaction
 from firebell.store.migrate import upgrade
 from firebell.store.models import PlaybookVersion
@@ -65,6 +68,7 @@ class Runtime:
     war_rooms: WarRooms = field(init=False)
     watcher: Watcher = field(init=False)
     handoffs: HandoffNotifier = field(init=False)
+    status_page: StatusPageService = field(init=False)
 
     def __post_init__(self) -> None:
         self.webhook_secret = derive(self.master_key, "webhook-signing", 64)
@@ -91,6 +95,17 @@ class Runtime:
             self.playbook.playbook, self.incidents, self.command, self.war_rooms, self.pager
         )
         self.incidents.hooks.append(self.watcher.on_change)
+        self.status_page = StatusPageService(
+            self.sessions,
+            self.clock,
+            lambda: self.playbook.playbook,
+            self.master_key,
+            self.settings.base_url,
+        )
+        self.comms.customer_fanout = self.status_page.customer_fanout
+        self.channels["status_webhook"] = SubscriberWebhook(
+            self.status_page.subscribers.webhook_secret
+        )
         self.integrations = Integrations(self.playbook.playbook, self.master_key)
         self.ingestor = Ingestor(self.incidents, self.pager, lambda: set(self.channels))
         self.rate_limits = TokenBuckets()
@@ -109,6 +124,7 @@ class Runtime:
                 CADENCE: self.comms.fire,
                 WATCH_KIND: self.watcher.fire,
                 "checkpoint": self.war_rooms.checkpoint,
+                MAINTENANCE_TIMER: self.status_page.maintenances.fire,
             },
             throttles={
                 method: (limit.count, limit.per.approx())

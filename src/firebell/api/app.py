@@ -27,6 +27,8 @@ from firebell.api.routes import (
 from firebell.api.slow_clients import BodyTimeout
 from firebell.intake import jobs
 from firebell.runtime import Runtime
+from firebell.statuspage import routes as status_routes
+from firebell.statuspage.fast import PublicStatus
 from firebell.web import index
 from firebell.web import routes as console
 
@@ -138,6 +140,12 @@ def create_app(runtime: Runtime) -> FastAPI:
     openapi_problems.install(app)  # 4xx problem responses in /openapi.json
     app.add_middleware(IntakeFastPath)
     app.add_middleware(BodyLimit)
+    # the public status page runs first: an outage's crowd touches nothing else
+    app.add_middleware(
+        PublicStatus,
+        snapshots=lambda: runtime.status_page.snapshots,
+        host=lambda: runtime.playbook.playbook.status_page.host,
+    )
     app.add_middleware(BodyTimeout)  # added last: it runs first (408 for a slow body)
     app.include_router(system.router)
     app.include_router(tokens.router)
@@ -149,6 +157,8 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(comms.router)
     app.include_router(command.router)
     app.include_router(chat.router)
+    app.include_router(status_routes.router)
+    app.include_router(status_routes.public_router)
     app.include_router(index.router)
     console.install(app)
     return app

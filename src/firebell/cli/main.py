@@ -11,6 +11,7 @@ from firebell.cli import (
     incident_commands,
     oncall_commands,
     playbook_commands,
+    statuspage_commands,
     token_commands,
     user_commands,
 )
@@ -31,3 +32,4 @@ oncall_commands.register(app)
 comms_commands.register(app)
 command_commands.register(app)
 alert_commands.register(app)
+statuspage_commands.register(app)

@@ -17,6 +17,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 from firebell.playbook.alerting import Grouping, WhenAllResolved
 from firebell.playbook.durations import Span
+from firebell.statuspage.schema import StatusPage, reference_problems
 
 SEVERITY_IDS = ("P0", "P1", "P2", "P3")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -617,6 +618,7 @@ class Playbook(Strict):
     drills: Drills
     integrations: list[Integration] = []
     runbooks: dict[str, list[str]] = {}
+    status_page: StatusPage = StatusPage()
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Playbook:
@@ -704,6 +706,7 @@ def _check_references(pb: Playbook) -> None:
                 services,
                 "service",
             )
+    problems.extend(reference_problems(pb.status_page, services, audiences))
     if problems:
         raise ValueError("; ".join(problems))
 
