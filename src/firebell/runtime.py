@@ -33,6 +33,9 @@ from firebell.intake.integrations import Integrations
 from firebell.intake.writer import IntakeWriter
 from firebell.paging.service import Pager
 from firebell.playbook.loader import LoadedPlaybook, load_playbook
+from firebell.postmortems import actions as action_items
+from firebell.postmortems import service as postmortems
+from firebell.reports.service import Reports
 from firebell.schedules.handoffs import HandoffNotifier
 from firebell.schedules.service import Schedules
 from firebell.store.db import make_engine, make_sessionmaker, transaction
@@ -63,6 +66,9 @@ class Runtime:
     war_rooms: WarRooms = field(init=False)
     watcher: Watcher = field(init=False)
     handoffs: HandoffNotifier = field(init=False)
+    postmortems: postmortems.Postmortems = field(init=False)
+    action_items: action_items.ActionItems = field(init=False)
+    reports: Reports = field(init=False)
 
     def __post_init__(self) -> None:
         self.webhook_secret = derive(self.master_key, "webhook-signing", 64)
@@ -89,6 +95,18 @@ class Runtime:
             self.playbook.playbook, self.incidents, self.command, self.war_rooms, self.pager
         )
         self.incidents.hooks.append(self.watcher.on_change)
+        self.postmortems = postmortems.Postmortems(
+            self.sessions, self.clock, self.playbook.playbook, self.incidents, self._sender
+        )
+        self.incidents.hooks.append(self.postmortems.on_change)
+        self.action_items = action_items.ActionItems(
+            self.sessions,
+            self.clock,
+            self.playbook.playbook,
+            self.incidents,
+            lambda: self.settings.channels.jira is not None,
+        )
+        self.reports = Reports(self.sessions, self.clock, lambda: self.playbook.playbook)
         self.integrations = Integrations(self.playbook.playbook, self.master_key)
         self.ingestor = Ingestor(self.incidents)
         self.rate_limits = TokenBuckets()
@@ -107,6 +125,8 @@ class Runtime:
                 CADENCE: self.comms.fire,
                 WATCH_KIND: self.watcher.fire,
                 "checkpoint": self.war_rooms.checkpoint,
+                postmortems.KIND: self.postmortems.fire,
+                action_items.KIND: self.action_items.fire,
             },
             throttles={
                 method: (limit.count, limit.per.approx())
@@ -119,6 +139,9 @@ class Runtime:
                 ),
             ],
         )
+
+    def _sender(self) -> str:
+        return self.settings.smtp.sender if self.settings.smtp else "firebell@localhost"
 
     def chat_api(self) -> SlackApi | None:
         """The chat system's Web API, if one is configured (war rooms need it)."""

@@ -18,6 +18,7 @@ from firebell.api.routes import (
     comms,
     incidents,
     intake,
+    learning,
     oncall,
     silences,
     system,
@@ -139,5 +140,6 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(comms.router)
     app.include_router(command.router)
     app.include_router(chat.router)
+    app.include_router(learning.router)
     app.include_router(index.router)
     return app

@@ -39,6 +39,16 @@ class EmailChannel:
         if message.incident_id is not None:
             email["X-Firebell-Incident"] = str(message.incident_id)
         email.set_content(message.body)
+        for part in message.payload.get("attachments", ()):
+            # e.g. a meeting invitation: {"filename", "content_type": "text/calendar", "text"}
+            maintype, _, subtype = part["content_type"].partition("/")
+            email.add_attachment(
+                part["text"].encode(),
+                maintype=maintype,
+                subtype=subtype,
+                filename=part["filename"],
+                params=part.get("params", {}),
+            )
         try:
             with smtplib.SMTP(s.host, s.port, timeout=s.timeout) as smtp:
                 if s.starttls:

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from firebell.playbook.durations import Span
+from firebell.playbook.learning import Learning
 
 SEVERITY_IDS = ("P0", "P1", "P2", "P3")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -591,6 +592,7 @@ class Playbook(Strict):
     drills: Drills
     integrations: list[Integration] = []
     runbooks: dict[str, list[str]] = {}
+    learning: Learning = Learning()
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Playbook:

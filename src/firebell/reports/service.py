@@ -1,0 +1,141 @@
+"""The shell around the metrics core: read a history from storage, take targets, zones and
+working hours from the playbook, and compute. The API, CLI and monthly report call this."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from firebell.auth.principal import Principal
+from firebell.clock import Clock
+from firebell.errors import Invalid
+from firebell.playbook.schema import WEEKDAYS, Playbook
+from firebell.postmortems.models import ActionItem, Postmortem
+from firebell.reports.metrics import (
+    ActionItemRecord,
+    History,
+    IncidentRecord,
+    Metrics,
+    PageRecord,
+    PostmortemRecord,
+    Scope,
+    Target,
+    WorkingHours,
+    compute,
+)
+from firebell.store.models import Incident, Message
+
+
+def targets_of(playbook: Playbook) -> dict[str, Target]:
+    """The SLA table's targets by severity (severities without a row use their own
+    response and resolution times)."""
+    targets: dict[str, Target] = {
+        sev_id: Target(
+            sev.response_time, sev.resolution_target, sev.response_time, sev.resolution_target
+        )
+        for sev_id, sev in playbook.severities.items()
+    }
+    for row in playbook.sla:
+        targets[row.severity] = Target(
+            row.response_time, row.resolution_time, row.mtta_target, row.mttr_target
+        )
+    return targets
+
+
+def working_hours_of(playbook: Playbook) -> WorkingHours:
+    hours = playbook.compensation.business_hours
+    return WorkingHours(frozenset(WEEKDAYS.index(d) for d in hours.days), hours.start, hours.end)
+
+
+def incident_record(row: Incident) -> IncidentRecord:
+    facts = row.facts or {}
+    linked = facts.get("linked_incidents") or []
+    return IncidentRecord(
+        number=row.id,
+        title=row.title,
+        severity=row.severity,
+        service=row.service,
+        declared_at=row.declared_at,
+        acknowledged_at=row.acknowledged_at,
+        resolved_at=row.resolved_at,
+        impact_started_at=row.impact_started_at,
+        detected_at=row.detected_at,
+        private=row.private,
+        drill=row.drill,
+        root_cause=str(facts["root_cause"]) if facts.get("root_cause") else None,
+        linked=tuple(int(n) for n in linked if isinstance(n, int)),
+    )
+
+
+def load_history(session: Session, since: datetime, until: datetime) -> History:
+    """Everything the metrics of [since, until) need, in four queries."""
+    incidents = list(
+        session.scalars(
+            select(Incident).where(Incident.declared_at >= since, Incident.declared_at < until)
+        )
+    )
+    page_rows = session.execute(
+        select(Message.incident_id, Message.person, Message.created_at, Incident.drill)
+        .join(Incident, Incident.id == Message.incident_id)
+        .where(
+            Message.purpose == "page",
+            Message.person.is_not(None),
+            Message.incident_id.is_not(None),
+            Message.created_at >= since,
+            Message.created_at < until,
+        )
+        .distinct()
+    ).all()
+    postmortems = session.scalars(
+        select(Postmortem).where(Postmortem.due_at >= since, Postmortem.due_at < until)
+    )
+    items = session.scalars(select(ActionItem).where(ActionItem.status != "cancelled"))
+    return History(
+        incidents=[incident_record(i) for i in incidents],
+        pages=[
+            PageRecord(person=str(p), at=at, incident=int(n or 0), drill=bool(d))
+            for n, p, at, d in page_rows
+        ],
+        postmortems=[
+            PostmortemRecord(p.incident_id, p.due_at, p.published_at) for p in postmortems
+        ],
+        action_items=[ActionItemRecord(a.id, a.owner, a.due_at, a.done_at) for a in items],
+    )
+
+
+class Reports:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        clock: Clock,
+        playbook: Callable[[], Playbook],
+    ) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.playbook = playbook
+
+    def metrics(
+        self,
+        since: datetime,
+        until: datetime,
+        actor: Principal,
+        severity: str | None = None,
+        service: str | None = None,
+    ) -> Metrics:
+        pb = self.playbook()
+        if until <= since:
+            raise Invalid.field("until", "must be after 'since'")
+        if severity is not None and severity not in pb.severities:
+            raise Invalid.field("severity", f"must be one of {', '.join(pb.severities)}")
+        if service is not None and pb.service(service) is None:
+            raise Invalid.field("service", f"unknown service '{service}'")
+        scope = Scope(since, until, self.clock.now(), severity, service)
+        with self.sessions() as session:
+            history = load_history(session, since, until)
+        zones = {p.id: p.timezone for p in pb.people}
+        return compute(
+            history, scope, targets_of(pb), zones, working_hours_of(pb), actor.sees_private
+        )
