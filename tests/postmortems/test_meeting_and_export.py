@@ -11,16 +11,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from conftest import make_token
 from fastapi.testclient import TestClient
 from icalendar import Calendar
+from paging._support import SmtpReceiver, smtp_receiver
 
 from firebell.api.app import create_app
 from firebell.clock import FrozenClock
 from firebell.config import Settings
 from firebell.runtime import Runtime, build_runtime
-from paging._support import SmtpReceiver, smtp_receiver
-
-from conftest import make_token
 
 H = dict[str, str]
 
@@ -103,7 +102,7 @@ def test_meeting_invitation_is_received_with_icalendar(
 
 
 def test_exports(mailing: tuple[Runtime, TestClient, H], clock: FrozenClock) -> None:
-    runtime, client, headers = mailing
+    _runtime, client, headers = mailing
     number = _resolved_p1(client, headers, clock)
     client.post(
         f"/api/v1/incidents/{number}/action-items",
@@ -121,7 +120,8 @@ def test_exports(mailing: tuple[Runtime, TestClient, H], clock: FrozenClock) -> 
     assert md.headers["content-type"].startswith("text/markdown")
     assert "# Post-Mortem: Payments <slow>" in md.text
     assert (
-        "| detect | Alert on pool saturation <b>now</b> | @primary-engineer-2 | 2026-12-10 | P1 | open |"
+        "| detect | Alert on pool saturation <b>now</b> | @primary-engineer-2 "
+        "| 2026-12-10 | P1 | open |"
         in md.text
     )
     assert "- [ ] Technical Lead" in md.text

@@ -168,7 +168,7 @@ def test_generated_history(
         if i.resolved_at is not None:
             met += i.resolved_at <= deadline
             breached += i.resolved_at > deadline
-        elif AS_OF > deadline:
+        elif deadline < AS_OF:
             breached += 1
     assert (overall.resolution.met, overall.resolution.breached) == (met, breached)
     assert overall.resolution.pending == len(real) - met - breached
