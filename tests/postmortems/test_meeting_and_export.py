@@ -121,8 +121,7 @@ def test_exports(mailing: tuple[Runtime, TestClient, H], clock: FrozenClock) -> 
     assert "# Post-Mortem: Payments <slow>" in md.text
     assert (
         "| detect | Alert on pool saturation <b>now</b> | @primary-engineer-2 "
-        "| 2026-12-10 | P1 | open |"
-        in md.text
+        "| 2026-12-10 | P1 | open |" in md.text
     )
     assert "- [ ] Technical Lead" in md.text
 

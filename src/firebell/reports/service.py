@@ -26,7 +26,7 @@ from firebell.reports.metrics import (
     WorkingHours,
     compute,
 )
-from firebell.store.models import Incident, Message
+from firebell.store.models import Incident, Message, TimelineEvent
 
 
 def targets_of(playbook: Playbook) -> dict[str, Target]:
@@ -50,9 +50,8 @@ def working_hours_of(playbook: Playbook) -> WorkingHours:
     return WorkingHours(frozenset(WEEKDAYS.index(d) for d in hours.days), hours.start, hours.end)
 
 
-def incident_record(row: Incident) -> IncidentRecord:
+def incident_record(row: Incident, linked: tuple[int, ...] = ()) -> IncidentRecord:
     facts = row.facts or {}
-    linked = facts.get("linked_incidents") or []
     return IncidentRecord(
         number=row.id,
         title=row.title,
@@ -66,8 +65,24 @@ def incident_record(row: Incident) -> IncidentRecord:
         private=row.private,
         drill=row.drill,
         root_cause=str(facts["root_cause"]) if facts.get("root_cause") else None,
-        linked=tuple(int(n) for n in linked if isinstance(n, int)),
+        linked=linked,
     )
+
+
+def _links(session: Session, numbers: list[int]) -> dict[int, tuple[int, ...]]:
+    """Incidents linked to each other (the related-incidents rule's `incidents_linked`)."""
+    links: dict[int, set[int]] = {}
+    for chunk in range(0, len(numbers), 500):
+        rows = session.execute(
+            select(TimelineEvent.incident_id, TimelineEvent.details).where(
+                TimelineEvent.kind == "incidents_linked",
+                TimelineEvent.incident_id.in_(numbers[chunk : chunk + 500]),
+            )
+        )
+        for number, details in rows:
+            related = details.get("related", []) if isinstance(details, dict) else []
+            links.setdefault(number, set()).update(n for n in related if isinstance(n, int))
+    return {n: tuple(sorted(v)) for n, v in links.items()}
 
 
 def load_history(session: Session, since: datetime, until: datetime) -> History:
@@ -77,6 +92,7 @@ def load_history(session: Session, since: datetime, until: datetime) -> History:
             select(Incident).where(Incident.declared_at >= since, Incident.declared_at < until)
         )
     )
+    links = _links(session, [i.id for i in incidents])
     page_rows = session.execute(
         select(Message.incident_id, Message.person, Message.created_at, Incident.drill)
         .join(Incident, Incident.id == Message.incident_id)
@@ -94,7 +110,7 @@ def load_history(session: Session, since: datetime, until: datetime) -> History:
     )
     items = session.scalars(select(ActionItem).where(ActionItem.status != "cancelled"))
     return History(
-        incidents=[incident_record(i) for i in incidents],
+        incidents=[incident_record(i, links.get(i.id, ())) for i in incidents],
         pages=[
             PageRecord(person=str(p), at=at, incident=int(n or 0), drill=bool(d))
             for n, p, at, d in page_rows
