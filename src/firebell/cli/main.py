@@ -10,6 +10,7 @@ from firebell.cli import (
     command_commands,
     comms_commands,
     incident_commands,
+    learning_commands,
     oncall_commands,
     playbook_commands,
 )
@@ -31,6 +32,7 @@ incident_commands.register(app)
 oncall_commands.register(app)
 comms_commands.register(app)
 command_commands.register(app)
+learning_commands.register(app)
 
 
 @token_app.command("create")
