@@ -106,7 +106,63 @@ def edit_text(text: str, suffix: str = ".md") -> str:
         return path.read_text()
 
 
+def _report_group(app: typer.Typer) -> typer.Typer:
+    """The `report` group (made by the on-call commands), or a new one."""
+    for group in app.registered_groups:
+        if group.name == "report" and group.typer_instance is not None:
+            return group.typer_instance
+    report_app = typer.Typer(help="Reports.", no_args_is_help=True)
+    app.add_typer(report_app, name="report")
+    return report_app
+
+
+def write_monthly(data: dict[str, Any], folder: Path, pdf: bytes | None) -> list[Path]:
+    """review-<month>.md with charts/*.svg beside it, review-<month>.html (self-contained)
+    and, if given, the PDF."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "charts").mkdir(exist_ok=True)
+    stem = f"review-{data['month']}"
+    written = [folder / f"{stem}.md", folder / f"{stem}.html"]
+    written[0].write_text(data["markdown"])
+    written[1].write_text(data["html"])
+    for name, svg in data["charts"].items():
+        path = folder / "charts" / f"{name}.svg"
+        path.write_text(svg)
+        written.append(path)
+    if pdf is not None:
+        written.append(folder / f"{stem}.pdf")
+        written[-1].write_bytes(pdf)
+    return written
+
+
 def register(app: typer.Typer) -> None:
+    report_app = _report_group(app)
+
+    @report_app.command("monthly")
+    @reports_errors
+    def report_monthly(
+        month: Annotated[str, typer.Option(help="YYYY-MM")],
+        output_dir: Annotated[
+            Path, typer.Option("--output-dir", "-o", help="Folder for .md, .html, charts")
+        ] = Path("."),
+        pdf: Annotated[bool, typer.Option("--pdf", help="Also write a PDF")] = False,
+        as_json: JsonFlag = False,
+    ) -> None:
+        """The monthly incident review as Markdown and HTML with SVG charts (and PDF)."""
+        client = Client.from_env()
+        data = client.request("GET", "/api/v1/reports/monthly", params={"month": month})
+        document = None
+        if pdf:
+            document = client._send(
+                "GET", "/api/v1/reports/monthly", params={"month": month, "format": "pdf"}
+            ).content
+        written = write_monthly(data, output_dir, document)
+        output.say(
+            {"month": month, "files": [str(p) for p in written]},
+            as_json,
+            "wrote " + ", ".join(str(p) for p in written[:2]) + f" and {len(written) - 2} more",
+        )
+
     pm_app = typer.Typer(help="Post-mortems: read, edit, review, export.", no_args_is_help=True)
     app.add_typer(pm_app, name="postmortem")
     ai_app = typer.Typer(help="Action items from incidents.", no_args_is_help=True)

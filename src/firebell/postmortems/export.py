@@ -81,17 +81,14 @@ def postmortem_markdown(incident: Incident, pm: Postmortem, items: list[ActionIt
     return "\n".join(lines) + "\n"
 
 
-def html_document(
-    title: str, markdown: str, generated: datetime, extra: dict[str, Any] | None = None
-) -> str:
+def html_document(title: str, markdown: str, generated: datetime) -> str:
+    return html_page(title, markdown_html(markdown), generated)
+
+
+def html_page(title: str, content: Markup, generated: datetime) -> str:
+    """A standalone page: the content, the inline stylesheet, nothing loaded from outside."""
     template = _templates.get_template("document.html")
-    return template.render(
-        title=title,
-        content=markdown_html(markdown),
-        css=Markup(CSS),
-        generated=generated,
-        **(extra or {}),
-    )
+    return template.render(title=title, content=content, css=Markup(CSS), generated=generated)
 
 
 def _refuse(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:

@@ -430,6 +430,7 @@ def compute(
                     resolution == "breached",
                 )
             )
+    breaches.sort(key=lambda b: b.incident.number)
     drills = {i.number for i in history.incidents if i.drill}
     return Metrics(
         scope=scope,

@@ -4,7 +4,7 @@ working hours from the playbook, and compute. The API, CLI and monthly report ca
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,6 +18,7 @@ from firebell.reports.metrics import (
     ActionItemRecord,
     History,
     IncidentRecord,
+    IncidentRef,
     Metrics,
     PageRecord,
     PostmortemRecord,
@@ -26,6 +27,7 @@ from firebell.reports.metrics import (
     WorkingHours,
     compute,
 )
+from firebell.reports.monthly import MonthlyReview, OpenItem, OverduePostmortem
 from firebell.store.models import Incident, Message, TimelineEvent
 
 
@@ -122,6 +124,18 @@ def load_history(session: Session, since: datetime, until: datetime) -> History:
     )
 
 
+def month_start(month: str) -> datetime:
+    try:
+        return datetime.strptime(month, "%Y-%m").replace(tzinfo=UTC)
+    except ValueError:
+        raise Invalid.field("month", f"'{month}' is not YYYY-MM") from None
+
+
+def add_months(start: datetime, count: int) -> datetime:
+    index = start.year * 12 + start.month - 1 + count
+    return start.replace(year=index // 12, month=index % 12 + 1)
+
+
 class Reports:
     def __init__(
         self,
@@ -155,3 +169,70 @@ class Reports:
         return compute(
             history, scope, targets_of(pb), zones, working_hours_of(pb), actor.sees_private
         )
+
+    def monthly(self, month: str, actor: Principal, months: int = 6) -> MonthlyReview:
+        """The month's review, with the trend over the `months` ending with it."""
+        start = month_start(month)
+        trend = []
+        for back in range(months - 1, -1, -1):
+            first = add_months(start, -back)
+            trend.append((f"{first:%Y-%m}", self.metrics(first, add_months(first, 1), actor)))
+        now = self.clock.now()
+        with self.sessions() as session:
+            overdue = self._overdue_postmortems(session, now, actor)
+            items = self._open_items(session, now, actor)
+        return MonthlyReview(
+            month=month,
+            generated_at=now,
+            metrics=trend[-1][1],
+            trend=trend,
+            targets=targets_of(self.playbook()),
+            overdue_postmortems=overdue,
+            open_items=items,
+        )
+
+    @staticmethod
+    def _overdue_postmortems(
+        session: Session, now: datetime, actor: Principal
+    ) -> list[OverduePostmortem]:
+        rows = session.execute(
+            select(Postmortem, Incident)
+            .join(Incident, Incident.id == Postmortem.incident_id)
+            .where(Postmortem.state != "published", Postmortem.due_at < now)
+            .order_by(Postmortem.due_at)
+        ).all()
+        return [
+            OverduePostmortem(
+                IncidentRef(
+                    i.id,
+                    None if i.private and not actor.sees_private else i.title,
+                    i.severity,
+                    i.service,
+                ),
+                pm.due_at,
+                pm.state,
+            )
+            for pm, i in rows
+            if pm.due_at is not None and not i.drill
+        ]
+
+    @staticmethod
+    def _open_items(session: Session, now: datetime, actor: Principal) -> list[OpenItem]:
+        rows = session.execute(
+            select(ActionItem, Incident.private)
+            .join(Incident, Incident.id == ActionItem.incident_id)
+            .where(ActionItem.status.in_(("open", "in_progress")))
+            .order_by(ActionItem.due_at.is_(None), ActionItem.due_at, ActionItem.id)
+        ).all()
+        return [
+            OpenItem(
+                a.id,
+                a.incident_id,
+                None if private and not actor.sees_private else a.title,
+                a.owner,
+                a.priority,
+                a.due_at,
+                a.due_at is not None and a.due_at < now,
+            )
+            for a, private in rows
+        ]

@@ -17,6 +17,7 @@ from firebell.postmortems.actions import ItemEdit, ItemFilter, NewItem, item_jso
 from firebell.postmortems.export import html_document, pdf_document, postmortem_markdown
 from firebell.postmortems.models import Postmortem
 from firebell.postmortems.service import Edit
+from firebell.reports.documents import monthly_documents
 from firebell.reports.serialize import metrics_json
 from firebell.store.models import Incident
 
@@ -250,3 +251,35 @@ def edit_action_item(
 ) -> dict[str, Any]:
     edit = ItemEdit(**body.model_dump(exclude_unset=True))
     return item_json(runtime_of(request).action_items.update(item_id, edit, actor))
+
+
+# --- the monthly review -------------------------------------------------------------------
+
+
+@router.get("/api/v1/reports/monthly", response_model=None)
+def monthly_review(
+    request: Request,
+    month: str = Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM"),
+    format: Literal["json", "md", "html", "pdf"] = "json",
+    actor: Principal = Viewer,
+) -> dict[str, Any] | Response:
+    """The monthly incident review. `json` carries the Markdown (charts linked as
+    `charts/<name>.svg`), the self-contained HTML and each SVG chart."""
+    runtime = runtime_of(request)
+    documents = monthly_documents(runtime.reports.monthly(month, actor))
+    if format == "json":
+        return {
+            "month": month,
+            "markdown": documents.markdown,
+            "html": documents.html,
+            "charts": documents.svgs,
+        }
+    data = {
+        "md": documents.markdown.encode(),
+        "html": documents.html.encode(),
+    }.get(format) or documents.pdf()
+    return Response(
+        data,
+        media_type=MEDIA[format],
+        headers={"Content-Disposition": f'inline; filename="review-{month}.{format}"'},
+    )
