@@ -19,6 +19,7 @@ from firebell.api.routes import (
     incidents,
     intake,
     learning,
+    metrics,
     oncall,
     silences,
     system,
@@ -131,6 +132,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.state.runtime = runtime
     problems.install(app)
     app.add_middleware(IntakeFastPath)
+    metrics.install(app, runtime)  # /metrics, and intake counted outside the fast path
     app.add_middleware(BodyLimit)  # added last: it runs first
     app.include_router(system.router)
     app.include_router(incidents.router)
