@@ -24,7 +24,6 @@ from prometheus_client.core import (
     Metric,
 )
 from prometheus_client.registry import Collector
-from prometheus_client.utils import floatToGoString
 from sqlalchemy import ColumnElement, Float, case, cast, func, literal, select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -44,6 +43,11 @@ def seconds_between(session: Session, start: Any, end: Any) -> ColumnElement[flo
         # julianday is a double of days: rounding to the millisecond removes its noise.
         return cast(func.round((func.julianday(end) - func.julianday(start)) * 86400.0, 3), Float)
     return cast(func.extract("epoch", end - start), Float)
+
+
+def _bound(value: float) -> str:
+    """A bucket bound as Prometheus writes it: 5 -> "5.0", 0.25 -> "0.25"."""
+    return repr(float(value))
 
 
 def _histogram(
