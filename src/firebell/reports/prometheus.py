@@ -70,9 +70,7 @@ def _histogram(
     family = HistogramMetricFamily(name, doc, labels=[label])
     for row in rows:
         value, count, total, *cumulative = row
-        points = [
-            (floatToGoString(b), float(c or 0)) for b, c in zip(buckets, cumulative, strict=True)
-        ]
+        points = [(_bound(b), float(c or 0)) for b, c in zip(buckets, cumulative, strict=True)]
         points.append(("+Inf", float(count)))
         family.add_metric([str(value)], points, sum_value=float(total or 0))
     return family
