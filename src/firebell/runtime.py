@@ -35,6 +35,7 @@ from firebell.paging.service import Pager
 from firebell.playbook.loader import LoadedPlaybook, load_playbook
 from firebell.postmortems import actions as action_items
 from firebell.postmortems import service as postmortems
+from firebell.postmortems import tickets
 from firebell.reports.service import Reports
 from firebell.schedules.handoffs import HandoffNotifier
 from firebell.schedules.service import Schedules
@@ -69,6 +70,7 @@ class Runtime:
     postmortems: postmortems.Postmortems = field(init=False)
     action_items: action_items.ActionItems = field(init=False)
     reports: Reports = field(init=False)
+    ticket_sync: tickets.TicketSync = field(init=False)
 
     def __post_init__(self) -> None:
         self.webhook_secret = derive(self.master_key, "webhook-signing", 64)
@@ -107,6 +109,9 @@ class Runtime:
             lambda: self.settings.channels.jira is not None,
         )
         self.reports = Reports(self.sessions, self.clock, lambda: self.playbook.playbook)
+        self.ticket_sync = tickets.TicketSync(
+            self.sessions, self.clock, self.playbook.playbook, self._jira_tickets
+        )
         self.integrations = Integrations(self.playbook.playbook, self.master_key)
         self.ingestor = Ingestor(self.incidents)
         self.rate_limits = TokenBuckets()
@@ -134,10 +139,22 @@ class Runtime:
             },
             steps=[
                 self.war_rooms.open_pending,
+                self.ticket_sync.step,
                 lambda: heartbeats.check_due(
                     self.sessions, self.clock, self.ingestor, lambda: self.integrations.by_id
                 ),
             ],
+        )
+
+    def _jira_tickets(self) -> tickets.JiraTickets | None:
+        jira = self.settings.channels.jira
+        if jira is None:
+            return None
+        return tickets.JiraTickets(
+            jira.base_url,
+            jira.email,
+            jira.api_token.get_secret_value(),
+            self.settings.channels.timeout,
         )
 
     def _sender(self) -> str:
