@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 import yaml
+from conftest import make_token
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from sqlalchemy import select
@@ -26,8 +27,6 @@ from firebell.config import Settings
 from firebell.playbook.loader import default_playbook_text
 from firebell.runtime import Runtime, build_runtime
 from firebell.store.models import TimelineEvent
-
-from conftest import make_token
 
 H = dict[str, str]
 AUTH = "Basic " + base64.b64encode(b"bot@example.com:jira-secret").decode()
@@ -149,7 +148,7 @@ def test_ticket_opened_and_status_read_back(
 
     posts = [r for r in fake.requests if r[0] == "POST"]
     assert len(posts) == 2
-    method, path, body, auth = posts[-1]
+    _method, path, body, auth = posts[-1]
     assert (path, auth) == ("/rest/api/2/issue", AUTH)
     assert body == {
         "fields": {
