@@ -36,6 +36,7 @@ from firebell.playbook.loader import LoadedPlaybook, load_playbook
 from firebell.postmortems import actions as action_items
 from firebell.postmortems import service as postmortems
 from firebell.postmortems import tickets
+from firebell.reports.delivery import MonthlyMailer
 from firebell.reports.service import Reports
 from firebell.schedules.handoffs import HandoffNotifier
 from firebell.schedules.service import Schedules
@@ -71,6 +72,7 @@ class Runtime:
     action_items: action_items.ActionItems = field(init=False)
     reports: Reports = field(init=False)
     ticket_sync: tickets.TicketSync = field(init=False)
+    monthly_mailer: MonthlyMailer = field(init=False)
 
     def __post_init__(self) -> None:
         self.webhook_secret = derive(self.master_key, "webhook-signing", 64)
@@ -109,6 +111,9 @@ class Runtime:
             lambda: self.settings.channels.jira is not None,
         )
         self.reports = Reports(self.sessions, self.clock, lambda: self.playbook.playbook)
+        self.monthly_mailer = MonthlyMailer(
+            self.sessions, self.clock, self.playbook.playbook, self.reports
+        )
         self.ticket_sync = tickets.TicketSync(
             self.sessions, self.clock, self.playbook.playbook, self._jira_tickets
         )
@@ -140,6 +145,7 @@ class Runtime:
             steps=[
                 self.war_rooms.open_pending,
                 self.ticket_sync.step,
+                self.monthly_mailer.step,
                 lambda: heartbeats.check_due(
                     self.sessions, self.clock, self.ingestor, lambda: self.integrations.by_id
                 ),

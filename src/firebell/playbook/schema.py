@@ -671,6 +671,8 @@ def _check_references(pb: Playbook) -> None:
     for family_id, family in pb.communications.templates.items():
         for variant_id, variant in family.variants.items():
             need(f"template {family_id}.{variant_id}", variant.audience, audiences, "audience")
+    review_audience = pb.learning.monthly_review.email_audience
+    need("learning.monthly_review.email_audience", review_audience, audiences, "audience")
     for integration in pb.integrations:
         need(f"integration {integration.id}", integration.service, services, "service")
         for rule in integration.options.routing:
