@@ -102,3 +102,27 @@ def test_metrics_endpoint(
     assert intake.get("invalid") == 1
     assert "wrong-key" not in app_client.get("/metrics", headers=viewer).text
     assert key not in app_client.get("/metrics", headers=viewer).text
+
+
+def test_grafana_dashboard_uses_only_exported_metrics(app_client: TestClient, viewer: H) -> None:
+    """Every metric the dashboard in docs/ queries is one /metrics exposes."""
+    import json
+    import re
+    from pathlib import Path
+
+    from prometheus_client.parser import text_string_to_metric_families as parse
+
+    path = Path(__file__).parents[2] / "docs" / "grafana" / "firebell-dashboard.json"
+    dashboard = json.loads(path.read_text())
+    used = {
+        name
+        for panel in dashboard["panels"]
+        for target in panel["targets"]
+        for name in re.findall(r"firebell_[a-z_]+", target["expr"])
+    }
+    app_client.post("/api/v1/intake/alertmanager/nope", json={})  # so intake shows up
+    text = app_client.get("/metrics", headers=viewer).text
+    # By family (a family with no samples yet still declares its name and type).
+    suffixes = {"counter": ["_total"], "histogram": ["_bucket", "_sum", "_count"]}
+    exported = {f.name + x for f in parse(text) for x in suffixes.get(f.type, [""])}
+    assert used and used <= exported, used - exported
