@@ -279,11 +279,11 @@ def _group(
     dimension: str,
     key: str,
     incidents: list[IncidentRecord],
-    targets: dict[str, Target],
+    judged: dict[int, tuple[str, str]],
     as_of: datetime,
     target: Target | None,
 ) -> GroupMetrics:
-    verdicts = [sla_verdicts(i, targets[i.severity], as_of) for i in incidents]
+    verdicts = [judged[i.number] for i in incidents]
     return GroupMetrics(
         dimension=dimension,
         key=key,
@@ -408,20 +408,21 @@ def compute(
 ) -> Metrics:
     chosen = [i for i in history.incidents if in_scope(i, scope)]
     real = [i for i in chosen if not i.drill]
-    groups = [_group("all", "all", real, targets, scope.as_of, None)]
+    judged = {i.number: sla_verdicts(i, targets[i.severity], scope.as_of) for i in real}
+    groups = [_group("all", "all", real, judged, scope.as_of, None)]
     for severity in sorted(targets):
         members = [i for i in real if i.severity == severity]
         if members:
             groups.append(
-                _group("severity", severity, members, targets, scope.as_of, targets[severity])
+                _group("severity", severity, members, judged, scope.as_of, targets[severity])
             )
     services = sorted({i.service for i in real if i.service is not None})
     for service in services:
         members = [i for i in real if i.service == service]
-        groups.append(_group("service", service, members, targets, scope.as_of, None))
+        groups.append(_group("service", service, members, judged, scope.as_of, None))
     breaches = []
     for incident in real:
-        response, resolution = sla_verdicts(incident, targets[incident.severity], scope.as_of)
+        response, resolution = judged[incident.number]
         if "breached" in (response, resolution):
             breaches.append(
                 Breach(

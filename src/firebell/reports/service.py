@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, and_, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from firebell.auth.principal import Principal
@@ -52,8 +53,25 @@ def working_hours_of(playbook: Playbook) -> WorkingHours:
     return WorkingHours(frozenset(WEEKDAYS.index(d) for d in hours.days), hours.start, hours.end)
 
 
-def incident_record(row: Incident, linked: tuple[int, ...] = ()) -> IncidentRecord:
-    facts = row.facts or {}
+INCIDENT_COLUMNS = (
+    Incident.id,
+    Incident.title,
+    Incident.severity,
+    Incident.service,
+    Incident.declared_at,
+    Incident.acknowledged_at,
+    Incident.resolved_at,
+    Incident.impact_started_at,
+    Incident.detected_at,
+    Incident.private,
+    Incident.drill,
+    Incident.facts,
+)
+
+
+def incident_record(row: Row[Any], linked: tuple[int, ...] = ()) -> IncidentRecord:
+    """An incident as the metrics see it (from a row of INCIDENT_COLUMNS)."""
+    facts = row.facts if isinstance(row.facts, dict) else {}
     return IncidentRecord(
         number=row.id,
         title=row.title,
@@ -88,12 +106,10 @@ def _links(session: Session, numbers: list[int]) -> dict[int, tuple[int, ...]]:
 
 
 def load_history(session: Session, since: datetime, until: datetime) -> History:
-    """Everything the metrics of [since, until) need, in four queries."""
-    incidents = list(
-        session.scalars(
-            select(Incident).where(Incident.declared_at >= since, Incident.declared_at < until)
-        )
-    )
+    """Everything the metrics of [since, until) need, as plain rows (no ORM objects)."""
+    incidents = session.execute(
+        select(*INCIDENT_COLUMNS).where(Incident.declared_at >= since, Incident.declared_at < until)
+    ).all()
     links = _links(session, [i.id for i in incidents])
     page_rows = session.execute(
         select(Message.incident_id, Message.person, Message.created_at, Incident.drill)
@@ -107,20 +123,29 @@ def load_history(session: Session, since: datetime, until: datetime) -> History:
         )
         .distinct()
     ).all()
-    postmortems = session.scalars(
-        select(Postmortem).where(Postmortem.due_at >= since, Postmortem.due_at < until)
-    )
-    items = session.scalars(select(ActionItem).where(ActionItem.status != "cancelled"))
+    postmortems = session.execute(
+        select(Postmortem.incident_id, Postmortem.due_at, Postmortem.published_at).where(
+            Postmortem.due_at >= since, Postmortem.due_at < until
+        )
+    ).all()
+    # Items due in the period (for the completion rate) and every open one (the count).
+    items = session.execute(
+        select(ActionItem.id, ActionItem.owner, ActionItem.due_at, ActionItem.done_at).where(
+            ActionItem.status != "cancelled",
+            or_(
+                and_(ActionItem.due_at >= since, ActionItem.due_at < until),
+                ActionItem.done_at.is_(None),
+            ),
+        )
+    ).all()
     return History(
         incidents=[incident_record(i, links.get(i.id, ())) for i in incidents],
         pages=[
             PageRecord(person=str(p), at=at, incident=int(n or 0), drill=bool(d))
             for n, p, at, d in page_rows
         ],
-        postmortems=[
-            PostmortemRecord(p.incident_id, p.due_at, p.published_at) for p in postmortems
-        ],
-        action_items=[ActionItemRecord(a.id, a.owner, a.due_at, a.done_at) for a in items],
+        postmortems=[PostmortemRecord(*p) for p in postmortems],
+        action_items=[ActionItemRecord(*a) for a in items],
     )
 
 
