@@ -15,6 +15,7 @@ import typer
 from firebell.cli import output
 from firebell.cli.client import Client, CliError
 from firebell.cli.incident_commands import JsonFlag, reports_errors
+from firebell.reports.units import duration, pct
 
 
 def month_bounds(month: str) -> tuple[datetime, datetime]:
@@ -25,20 +26,6 @@ def month_bounds(month: str) -> tuple[datetime, datetime]:
         raise CliError(f"--month: '{month}' is not YYYY-MM", 2) from None
     following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
     return first, datetime(following.year, following.month, 1, tzinfo=UTC)
-
-
-def minutes(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    if seconds >= 48 * 3600:
-        return f"{seconds / 86400:.1f} d"
-    if seconds >= 3600:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 60:.1f} min"
-
-
-def percent(value: float | None) -> str:
-    return "-" if value is None else f"{value:.0f}%"
 
 
 def metrics_table(data: dict[str, Any]) -> None:
@@ -64,23 +51,23 @@ def metrics_table(data: dict[str, Any]) -> None:
         table.add_row(
             g["key"],
             str(g["count"]),
-            minutes(a["mean"]) + late,
-            minutes(a["median"]),
-            minutes(a["p90"]),
-            minutes(a["km_median"]),
+            duration(a["mean"]) + late,
+            duration(a["median"]),
+            duration(a["p90"]),
+            duration(a["km_median"]),
             str(a["censored"]),
-            minutes(r["mean"]),
-            minutes(r["median"]),
-            minutes(r["km_median"]),
+            duration(r["mean"]),
+            duration(r["median"]),
+            duration(r["km_median"]),
             str(r["censored"]),
-            percent(g["sla_response"]["percent"]),
-            percent(g["sla_resolution"]["percent"]),
+            pct(g["sla_response"]["percent"]),
+            pct(g["sla_resolution"]["percent"]),
         )
     output.console.print(table)
     pm, ai = data["postmortems_on_time"], data["action_items_completion"]
     output.console.print(
-        f"post-mortems on time: {percent(pm['percent'])} · action items done by due date: "
-        f"{percent(ai['percent'])} · open action items: {data['action_items_open']} · "
+        f"post-mortems on time: {pct(pm['percent'])} · action items done by due date: "
+        f"{pct(ai['percent'])} · open action items: {data['action_items_open']} · "
         f"repeat groups: {len(data['repeat_incidents'])} · drills excluded: "
         f"{data['drills_excluded']}"
     )

@@ -18,6 +18,7 @@ from markupsafe import Markup
 from firebell.postmortems.draft import cell
 from firebell.reports.charts import Series, TargetLine, bar_chart, line_chart
 from firebell.reports.metrics import GroupMetrics, IncidentRef, Metrics, Target
+from firebell.reports.units import duration, pct
 
 SEVERITIES = ("P0", "P1", "P2", "P3")
 MARKER = re.compile(r"\[\[chart:([a-z_]+)\]\]")
@@ -60,22 +61,6 @@ def _group(metrics: Metrics, key: str) -> GroupMetrics | None:
 
 def _minutes(seconds: float | None) -> float | None:
     return None if seconds is None else seconds / 60
-
-
-def duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    if seconds >= 48 * 3600:
-        return f"{seconds / 86400:.1f} d"
-    if seconds >= 3600:
-        return f"{seconds / 3600:.1f} h"
-    if seconds >= 600:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 60:.1f} min"
-
-
-def pct(value: float | None) -> str:
-    return "-" if value is None else f"{value:.0f}%"
 
 
 def _title(ref: IncidentRef) -> str:
