@@ -204,3 +204,25 @@ def test_private_postmortem_hidden(app_client: TestClient, responder: H, admin: 
         app_client.get(f"/api/v1/incidents/{number}/postmortem", headers=responder).status_code
         == 404
     )
+
+
+def test_public_summary_is_checked_before_it_is_published(
+    app_client: TestClient, responder: H, runtime: Runtime
+) -> None:
+    number = declare(app_client, responder, "P1")
+    resolve(app_client, responder, number)
+    url = f"/api/v1/incidents/{number}/postmortem"
+    app_client.put(url, json={"state": "in_review"}, headers=responder)
+    for reviewer in ("Technical Lead", "Operations Manager"):
+        app_client.post(url + "/signoffs", json={"reviewer": reviewer}, headers=responder)
+    leaky = app_client.put(
+        url,
+        json={"state": "published", "public_summary": "db-1.internal ran out of disk"},
+        headers=responder,
+    )
+    assert leaky.status_code == 422
+    assert leaky.json()["errors"][0]["field"] == "public_summary"
+    pm = app_client.get(url, headers=responder).json()
+    assert pm["state"] == "in_review" and pm["public_summary"] is None  # nothing half-written
+    with runtime.sessions() as s:
+        assert not list(s.scalars(select(PublicUpdate).where(PublicUpdate.incident_id == number)))

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from firebell.auth.principal import Principal
 from firebell.clock import Clock
+from firebell.comms.guard import leaks
 from firebell.errors import Conflict, Invalid, NotFound
 from firebell.incidents.lifecycle import Change
 from firebell.incidents.service import IncidentService, record
@@ -295,6 +296,15 @@ class Postmortems:
         policy = self.playbook.severity(incident.severity).status_page
         if not pm.public_summary or incident.private or policy.required == "never":
             return
+        found = leaks(
+            pm.public_summary, self.playbook.communications.customer_message_forbidden_patterns
+        )
+        if found:
+            raise Invalid.field(
+                "public_summary",
+                "contains " + ", ".join(f"'{f}'" for f in found) + ", which must not reach "
+                "the public status page",
+            )
         session.add(
             PublicUpdate(
                 incident_id=incident.id,
