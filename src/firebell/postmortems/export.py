@@ -30,7 +30,10 @@ CSS = (Path(__file__).with_name("templates") / "document.css").read_text()
 
 
 def markdown_html(text: str) -> Markup:
-    return Markup(_md.render(text))  # raw HTML is off: the output is escaped markup
+    """Raw HTML is off, so the output is markup we made with the text escaped. A wide table
+    scrolls sideways on a phone, so it takes keyboard focus (tabindex) to scroll it too."""
+    html = _md.render(text).replace("<table>", '<table tabindex="0">')
+    return Markup(html)
 
 
 def postmortem_markdown(incident: Incident, pm: Postmortem, items: list[ActionItem]) -> str:
