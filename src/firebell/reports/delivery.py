@@ -63,8 +63,15 @@ class MonthlyMailer:
         self.playbook = playbook
         self.reports = reports
         self._done: str | None = None
+        self._holidays: dict[int, set[date]] = {}
 
     def _closed(self, year: int) -> set[date]:
+        """Public holidays of the compensation country (cached: the engine asks often)."""
+        if year not in self._holidays:
+            self._holidays[year] = self._load_holidays(year)
+        return self._holidays[year]
+
+    def _load_holidays(self, year: int) -> set[date]:
         comp = self.playbook.compensation
         try:
             days = holidays.country_holidays(
