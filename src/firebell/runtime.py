@@ -34,6 +34,11 @@ from firebell.intake.integrations import Integrations
 from firebell.intake.writer import IntakeWriter
 from firebell.paging.service import Pager
 from firebell.playbook.loader import LoadedPlaybook, load_playbook
+from firebell.postmortems import actions as action_items
+from firebell.postmortems import service as postmortems
+from firebell.postmortems import tickets
+from firebell.reports.delivery import MonthlyMailer
+from firebell.reports.service import Reports
 from firebell.schedules.handoffs import HandoffNotifier
 from firebell.schedules.service import Schedules
 from firebell.statuspage.maintenance import TIMER as MAINTENANCE_TIMER
@@ -69,6 +74,11 @@ class Runtime:
     watcher: Watcher = field(init=False)
     handoffs: HandoffNotifier = field(init=False)
     status_page: StatusPageService = field(init=False)
+    postmortems: postmortems.Postmortems = field(init=False)
+    action_items: action_items.ActionItems = field(init=False)
+    reports: Reports = field(init=False)
+    ticket_sync: tickets.TicketSync = field(init=False)
+    monthly_mailer: MonthlyMailer = field(init=False)
 
     def __post_init__(self) -> None:
         self.webhook_secret = derive(self.master_key, "webhook-signing", 64)
@@ -106,6 +116,24 @@ class Runtime:
         self.channels["status_webhook"] = SubscriberWebhook(
             self.status_page.subscribers.webhook_secret
         )
+        self.postmortems = postmortems.Postmortems(
+            self.sessions, self.clock, self.playbook.playbook, self.incidents, self._sender
+        )
+        self.incidents.hooks.append(self.postmortems.on_change)
+        self.action_items = action_items.ActionItems(
+            self.sessions,
+            self.clock,
+            self.playbook.playbook,
+            self.incidents,
+            lambda: self.settings.channels.jira is not None,
+        )
+        self.reports = Reports(self.sessions, self.clock, lambda: self.playbook.playbook)
+        self.monthly_mailer = MonthlyMailer(
+            self.sessions, self.clock, self.playbook.playbook, self.reports
+        )
+        self.ticket_sync = tickets.TicketSync(
+            self.sessions, self.clock, self.playbook.playbook, self._jira_tickets
+        )
         self.integrations = Integrations(self.playbook.playbook, self.master_key)
         self.ingestor = Ingestor(self.incidents, self.pager, lambda: set(self.channels))
         self.rate_limits = TokenBuckets()
@@ -125,6 +153,8 @@ class Runtime:
                 WATCH_KIND: self.watcher.fire,
                 "checkpoint": self.war_rooms.checkpoint,
                 MAINTENANCE_TIMER: self.status_page.maintenances.fire,
+                postmortems.KIND: self.postmortems.fire,
+                action_items.KIND: self.action_items.fire,
             },
             throttles={
                 method: (limit.count, limit.per.approx())
@@ -132,6 +162,8 @@ class Runtime:
             },
             steps=[
                 self.war_rooms.open_pending,
+                self.ticket_sync.step,
+                self.monthly_mailer.step,
                 lambda: heartbeats.check_due(
                     self.sessions, self.clock, self.ingestor, lambda: self.integrations.by_id
                 ),
@@ -140,6 +172,20 @@ class Runtime:
         install_wakeup(self.sessions, self.engine.wake)
         if self.db.dialect.name == "postgresql":
             self.engine.notify_url = self.settings.database_url
+
+    def _jira_tickets(self) -> tickets.JiraTickets | None:
+        jira = self.settings.channels.jira
+        if jira is None:
+            return None
+        return tickets.JiraTickets(
+            jira.base_url,
+            jira.email,
+            jira.api_token.get_secret_value(),
+            self.settings.channels.timeout,
+        )
+
+    def _sender(self) -> str:
+        return self.settings.smtp.sender if self.settings.smtp else "firebell@localhost"
 
     def chat_api(self) -> SlackApi | None:
         """The chat system's Web API, if one is configured (war rooms need it)."""

@@ -113,8 +113,9 @@ def test_invalid_transitions_are_409_and_write_nothing(
             .select_from(TimelineEvent)
             .where(TimelineEvent.incident_id == number)
         )
-    # declared, acknowledged, resolved, closed (+ paging events): the refusals left no trace
-    assert count == 4 + 3
+    # declared, acknowledged, resolved, closed (+ paging events, + the P1's post-mortem
+    # started on resolve): the refusals left no trace
+    assert count == 4 + 3 + 1
 
 
 def test_bad_bodies_name_the_field(app_client: TestClient, responder: H, runtime: Runtime) -> None:

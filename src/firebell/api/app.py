@@ -19,6 +19,8 @@ from firebell.api.routes import (
     comms,
     incidents,
     intake,
+    learning,
+    metrics,
     oncall,
     silences,
     system,
@@ -139,6 +141,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     problems.install(app)
     openapi_problems.install(app)  # 4xx problem responses in /openapi.json
     app.add_middleware(IntakeFastPath)
+    metrics.install(app, runtime)  # /metrics, and intake counted outside the fast path
     app.add_middleware(BodyLimit)
     # the public status page runs first: an outage's crowd touches nothing else
     app.add_middleware(
@@ -159,6 +162,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(chat.router)
     app.include_router(status_routes.router)
     app.include_router(status_routes.public_router)
+    app.include_router(learning.router)
     app.include_router(index.router)
     console.install(app)
     return app

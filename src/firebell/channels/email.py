@@ -67,6 +67,16 @@ class EmailChannel:
         for name, value in headers.items():
             email[name] = value  # e.g. List-Unsubscribe for status page subscribers
         email.set_content(message.body)
+        for part in message.payload.get("attachments", ()):
+            # e.g. a meeting invitation: {"filename", "content_type": "text/calendar", "text"}
+            maintype, _, subtype = part["content_type"].partition("/")
+            email.add_attachment(
+                part["text"].encode(),
+                maintype=maintype,
+                subtype=subtype,
+                filename=part["filename"],
+                params=part.get("params", {}),
+            )
         try:
             with smtplib.SMTP(s.host, s.port, timeout=s.timeout) as smtp:
                 if s.starttls:

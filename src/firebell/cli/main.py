@@ -9,6 +9,7 @@ from firebell.cli import (
     command_commands,
     comms_commands,
     incident_commands,
+    learning_commands,
     oncall_commands,
     playbook_commands,
     statuspage_commands,
@@ -33,3 +34,4 @@ comms_commands.register(app)
 command_commands.register(app)
 alert_commands.register(app)
 statuspage_commands.register(app)
+learning_commands.register(app)

@@ -17,6 +17,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 from firebell.playbook.alerting import Grouping, WhenAllResolved
 from firebell.playbook.durations import Span
+from firebell.playbook.learning import Learning
 from firebell.statuspage.schema import StatusPage, reference_problems
 
 SEVERITY_IDS = ("P0", "P1", "P2", "P3")
@@ -619,6 +620,7 @@ class Playbook(Strict):
     integrations: list[Integration] = []
     runbooks: dict[str, list[str]] = {}
     status_page: StatusPage = StatusPage()
+    learning: Learning = Learning()
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Playbook:
@@ -697,6 +699,8 @@ def _check_references(pb: Playbook) -> None:
     for family_id, family in pb.communications.templates.items():
         for variant_id, variant in family.variants.items():
             need(f"template {family_id}.{variant_id}", variant.audience, audiences, "audience")
+    review_audience = pb.learning.monthly_review.email_audience
+    need("learning.monthly_review.email_audience", review_audience, audiences, "audience")
     for integration in pb.integrations:
         need(f"integration {integration.id}", integration.service, services, "service")
         for rule in integration.options.routing:
