@@ -1,7 +1,7 @@
 """paging: crash-safe outbox (per-message send attempt, lease owner) and urgency order
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0007
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 import firebell.store.types
 
 revision = "0009"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
