@@ -70,3 +70,66 @@ def export_default(
     else:
         output.write_text(text, encoding="utf-8")
         typer.echo(f"wrote {output}", err=True)
+
+
+@app.command("test")
+def test(
+    tests: Annotated[
+        Path | None,
+        typer.Argument(help="Tests file (default: the tests shipped with the default playbook)"),
+    ] = None,
+    playbook: Annotated[
+        Path | None, typer.Option(envvar="FIREBELL_PLAYBOOK", help="Default: the built-in one")
+    ] = None,
+    junit: Annotated[Path | None, typer.Option(help="Also write JUnit XML here")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Results as JSON")] = False,
+) -> None:
+    """Check the process itself: escalation timings, severity decisions, templates and
+    hand-offs asserted against a playbook, without a server. Exit 1 when a test fails."""
+    from firebell.playbook.assertions import load_tests
+    from firebell.playbook.prove import junit_xml, run_tests
+
+    try:
+        loaded = load_playbook(playbook)
+        cases = load_tests(tests)
+    except PlaybookError as exc:
+        report(exc)
+        raise typer.Exit(2) from None
+    results = run_tests(loaded.playbook, cases)
+    if junit is not None:
+        junit.write_bytes(junit_xml(results))
+    failed = [r for r in results if not r.passed]
+    if as_json:
+        print_json(
+            {
+                "playbook": loaded.path,
+                "version": loaded.version,
+                "passed": len(results) - len(failed),
+                "failed": len(failed),
+                "results": [
+                    {
+                        "name": r.name,
+                        "kind": r.kind,
+                        "passed": r.passed,
+                        "differences": list(r.differences),
+                        "error": r.error,
+                    }
+                    for r in results
+                ],
+            }
+        )
+    else:
+        for result in results:
+            mark = "PASS" if result.passed else ("ERROR" if result.error else "FAIL")
+            typer.echo(f"{mark:5} {result.kind:10} {result.name}")
+            for line in [result.error] if result.error else result.differences:
+                typer.echo(f"      {line}")
+        typer.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+    if failed:
+        raise typer.Exit(1)
+
+
+def print_json(data: object) -> None:
+    import json
+
+    sys.stdout.write(json.dumps(data, indent=2) + "\n")
