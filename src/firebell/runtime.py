@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from firebell.api.ratelimit import TokenBuckets
 from firebell.auth.keys import derive, master_key
+from firebell.auth.principal import Principal
 from firebell.channels.base import Channel
 from firebell.channels.email import EmailChannel
 from firebell.channels.registry import build_channels
@@ -38,6 +39,7 @@ from firebell.schedules.service import Schedules
 from firebell.store.db import make_engine, make_sessionmaker, transaction
 from firebell.store.migrate import upgrade
 from firebell.store.models import PlaybookVersion
+from firebell.workflows.service import ActionPorts, Runbooks
 
 
 @dataclass
@@ -62,6 +64,7 @@ class Runtime:
     command: IncidentCommand = field(init=False)
     war_rooms: WarRooms = field(init=False)
     watcher: Watcher = field(init=False)
+    runbooks: Runbooks = field(init=False)
     handoffs: HandoffNotifier = field(init=False)
 
     def __post_init__(self) -> None:
@@ -90,6 +93,7 @@ class Runtime:
         )
         self.incidents.hooks.append(self.watcher.on_change)
         self.integrations = Integrations(self.playbook.playbook, self.master_key)
+        self.runbooks = self._runbooks()
         self.ingestor = Ingestor(self.incidents)
         self.rate_limits = TokenBuckets()
         self.intake_writer = IntakeWriter(self.sessions, self.clock)
@@ -129,6 +133,28 @@ class Runtime:
             slack.bot_token.get_secret_value(),
             base_url=slack.base_url,
             timeout=self.settings.channels.timeout,
+        )
+
+    def _runbooks(self) -> Runbooks:
+        def notify(number: int, family: str, audience: str, actor: Principal) -> object:
+            return self.comms.notify(number, family, audience, {}, actor)
+
+        ports = ActionPorts(
+            open_war_room=self.war_rooms.request,
+            page=self.pager.page_people,
+            notify=notify,
+            add_task=self.command.add_task,
+            resolve_targets=lambda s, kind, target, now: self.pager._resolve_targets(
+                s, ((kind, target),), now
+            ),
+        )
+        return Runbooks(
+            self.sessions,
+            self.clock,
+            self.playbook.playbook,
+            self.incidents,
+            ports,
+            self.settings.runbook_allow,
         )
 
     def close(self) -> None:

@@ -19,6 +19,7 @@ from firebell.api.routes import (
     incidents,
     intake,
     oncall,
+    runbooks,
     silences,
     system,
 )
@@ -138,6 +139,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(oncall.router)
     app.include_router(comms.router)
     app.include_router(command.router)
+    app.include_router(runbooks.router)
     app.include_router(chat.router)
     app.include_router(index.router)
     return app

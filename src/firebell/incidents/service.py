@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,6 +25,7 @@ from firebell.store.db import transaction
 from firebell.store.models import Incident, TimelineEvent
 
 Hook = Callable[[Session, Incident, Change, datetime], None]
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -322,6 +323,18 @@ class IncidentService:
         return IncidentPage(items, total, items[-1].id if more and items else None)
 
     # --- helpers ---------------------------------------------------------------------
+
+    def write_locked(
+        self, number: int, actor: Principal, work: Callable[[Session, Incident, datetime], _T]
+    ) -> _T:
+        """Run ``work`` in one transaction with the incident locked (and visible to actor)."""
+        now = self.clock.now()
+        with transaction(self.sessions) as session:
+            return work(session, self._locked(session, number, actor), now)
+
+    def get_in(self, session: Session, number: int, actor: Principal) -> Incident:
+        """The incident, read in the caller's session, if the actor may see it."""
+        return self._visible(session.get(Incident, number), number, actor)
 
     def _locked(self, session: Session, number: int, actor: Principal) -> Incident:
         incident = session.scalars(

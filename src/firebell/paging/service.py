@@ -517,42 +517,66 @@ class Pager:
             raise Invalid.field("person", f"'{person_id}' is not in the playbook's people")
         if session.get(Escalation, incident.id) is not None:
             self.stop(session, incident, "reassigned", now)
+        return self.page_people(
+            session, incident, [person.id], f"reassigned by {actor}", actor, now, "reassigned"
+        )
+
+    def page_people(
+        self,
+        session: Session,
+        incident: Incident,
+        people: list[str],
+        why: str,
+        actor: str,
+        now: datetime,
+        event: str = "people_paged",
+    ) -> int:
+        """Page these people by their own notification rules, beside any running policy
+        (a reassignment, or a subject-matter expert a runbook calls in). Returns the
+        deliveries queued; the timeline says who was reached and how, and what was not."""
         escalation = session.get(Escalation, incident.id, with_for_update=True)
         generation = escalation.generation if escalation else 0
-        plans, missing = deliveries(
-            person, self.playbook.on_call.default_notification_rules, urgency_of(incident.severity)
-        )
+        known = {p.id: p for p in self.playbook.people}
         available = self._methods()
-        queued = [plan for plan in plans if plan.method in available]
-        for index, plan in enumerate(queued):
-            self._message(
-                session,
-                incident,
-                "page",
-                person.id,
-                plan.method,
-                plan.address,
-                page_text.page_subject(incident),
-                page_text.page_body(incident, f"reassigned by {actor}"),
-                f"reassign:{incident.id}:{generation}:{now.timestamp():.0f}:{person.id}:"
-                f"{plan.method}:{index}",
-                now + plan.delay,
-                now,
-                {"reassigned_by": actor},
-            )
-        skipped = [reason for _, reason in missing] + [
-            f"{person.id}: no {p.method} channel configured" for p in plans if p not in queued
+        reached: list[str] = []
+        skipped: list[str] = [
+            f"{p}: not in the playbook's people" for p in people if p not in known
         ]
-        record(
-            session,
-            incident.id,
-            now,
-            actor,
-            "reassigned",
-            {
-                "to": person.id,
-                "deliveries": [f"{person.id}/{p.method}" for p in queued],
-                "skipped": skipped,
-            },
-        )
-        return len(queued)
+        for person in (known[p] for p in people if p in known):
+            plans, missing = deliveries(
+                person,
+                self.playbook.on_call.default_notification_rules,
+                urgency_of(incident.severity),
+            )
+            queued = [plan for plan in plans if plan.method in available]
+            for index, plan in enumerate(queued):
+                self._message(
+                    session,
+                    incident,
+                    "page",
+                    person.id,
+                    plan.method,
+                    plan.address,
+                    page_text.page_subject(incident),
+                    page_text.page_body(incident, why),
+                    f"{event}:{incident.id}:{generation}:{now.timestamp():.0f}:{person.id}:"
+                    f"{plan.method}:{index}",
+                    now + plan.delay,
+                    now,
+                    {"paged_by": actor, "why": why},
+                )
+            reached += [f"{person.id}/{p.method}" for p in queued]
+            skipped += [reason for _, reason in missing]
+            skipped += [
+                f"{person.id}: no {p.method} channel configured" for p in plans if p not in queued
+            ]
+        details: dict[str, Any] = {
+            "people": people,
+            "why": why,
+            "deliveries": reached,
+            "skipped": skipped,
+        }
+        if event == "reassigned":
+            details = {"to": people[0], "deliveries": reached, "skipped": skipped}
+        record(session, incident.id, now, actor, event, details)
+        return len(reached)

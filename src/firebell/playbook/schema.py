@@ -417,6 +417,43 @@ class Postmortems(Strict):
     reviewers: list[str] = []
 
 
+class StepNotify(Strict):
+    template: Identifier
+    audience: str = "all"
+
+
+class StepTask(Strict):
+    text: str
+    assignee: str | None = Field(default=None, description="Default: the responder.")
+
+
+class StepAction(Strict):
+    """What a runbook step can do once a responder confirms it: exactly one field."""
+
+    raise_severity: Literal["P0", "P1", "P2", "P3"] | None = None
+    open_war_room: bool = False
+    page: EscalationTarget | None = None
+    notify: StepNotify | None = None
+    task: StepTask | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> StepAction:
+        chosen = [k for k in self.model_fields_set if getattr(self, k) not in (None, False)]
+        if len(chosen) != 1:
+            raise ValueError(
+                "an action is one of raise_severity, open_war_room, page, notify, task"
+            )
+        return self
+
+
+class StepRun(Strict):
+    """A command firebell may run for this step, after a responder confirms it: no shell,
+    its program on the server's allow-list (FIREBELL_RUNBOOK_ALLOW), within ``timeout``."""
+
+    argv: list[str] = Field(min_length=1)
+    timeout: Span = Span.parse("30s")
+
+
 class WorkflowStep(Strict):
     id: Identifier
     text: str
@@ -425,6 +462,11 @@ class WorkflowStep(Strict):
         default={}, description="Answer -> next step id, for decision steps."
     )
     terminal: bool = False
+    commands: list[str] = Field(
+        default=[], description="Shown with the incident's values filled in (Jinja2)."
+    )
+    actions: list[StepAction] = []
+    run: StepRun | None = None
 
 
 class Workflow(Strict):
@@ -434,6 +476,9 @@ class Workflow(Strict):
     severity: list[Literal["P0", "P1", "P2", "P3"]] = []
     start: Identifier
     steps: list[WorkflowStep] = Field(min_length=1)
+    values: dict[str, str] = Field(
+        default={}, description="Values for the steps' commands; incident facts override them."
+    )
 
     @model_validator(mode="after")
     def _steps_connected(self) -> Workflow:
@@ -678,6 +723,16 @@ def _check_references(pb: Playbook) -> None:
                 services,
                 "service",
             )
+    for workflow in pb.workflows:
+        for step in workflow.steps:
+            where = f"workflow {workflow.id} step {step.id}"
+            for action in step.actions:
+                if action.page is not None:
+                    need(where, action.page.id, known[action.page.type], action.page.type)
+                if action.notify is not None:
+                    need(
+                        where, action.notify.template, set(pb.communications.templates), "template"
+                    )
     if problems:
         raise ValueError("; ".join(problems))
 
