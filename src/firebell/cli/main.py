@@ -12,6 +12,7 @@ from firebell.cli import (
     incident_commands,
     oncall_commands,
     playbook_commands,
+    runbook_commands,
     simulate_commands,
 )
 from firebell.cli.serve import DatabaseUrl, Home, PlaybookFile, open_runtime, serve, worker
@@ -33,6 +34,7 @@ oncall_commands.register(app)
 comms_commands.register(app)
 command_commands.register(app)
 simulate_commands.register(app)
+runbook_commands.register(app)
 
 
 @token_app.command("create")
