@@ -39,6 +39,7 @@ from firebell.schedules.service import Schedules
 from firebell.store.db import make_engine, make_sessionmaker, transaction
 from firebell.store.migrate import upgrade
 from firebell.store.models import PlaybookVersion
+from firebell.workflows.drill_service import Drills
 from firebell.workflows.service import ActionPorts, Runbooks
 
 
@@ -65,6 +66,7 @@ class Runtime:
     war_rooms: WarRooms = field(init=False)
     watcher: Watcher = field(init=False)
     runbooks: Runbooks = field(init=False)
+    drills: Drills = field(init=False)
     handoffs: HandoffNotifier = field(init=False)
 
     def __post_init__(self) -> None:
@@ -94,6 +96,7 @@ class Runtime:
         self.incidents.hooks.append(self.watcher.on_change)
         self.integrations = Integrations(self.playbook.playbook, self.master_key)
         self.runbooks = self._runbooks()
+        self.drills = Drills(self.sessions, self.clock, self.playbook.playbook, self.incidents)
         self.ingestor = Ingestor(self.incidents)
         self.rate_limits = TokenBuckets()
         self.intake_writer = IntakeWriter(self.sessions, self.clock)

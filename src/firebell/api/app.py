@@ -16,6 +16,7 @@ from firebell.api.routes import (
     chat,
     command,
     comms,
+    drills,
     incidents,
     intake,
     oncall,
@@ -140,6 +141,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(comms.router)
     app.include_router(command.router)
     app.include_router(runbooks.router)
+    app.include_router(drills.router)
     app.include_router(chat.router)
     app.include_router(index.router)
     return app

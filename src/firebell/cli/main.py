@@ -9,6 +9,7 @@ import typer
 from firebell.cli import (
     command_commands,
     comms_commands,
+    drill_commands,
     incident_commands,
     oncall_commands,
     playbook_commands,
@@ -35,6 +36,7 @@ comms_commands.register(app)
 command_commands.register(app)
 simulate_commands.register(app)
 runbook_commands.register(app)
+drill_commands.register(app)
 
 
 @token_app.command("create")

@@ -28,6 +28,7 @@ from firebell.playbook.schema import Audience, Playbook, TemplateVariant
 from firebell.store.db import transaction
 from firebell.store.models import Incident, PublicUpdate, TimelineEvent, Timer
 from firebell.store.outbox import enqueue, tell
+from firebell.workflows import drills
 
 ACTOR = "firebell"
 CADENCE = "comms_due"
@@ -163,6 +164,8 @@ class Comms:
 
     def audiences(self, incident: Incident, audience: str) -> list[Audience]:
         known = {a.id: a for a in self.playbook.communications.audiences}
+        if incident.drill:
+            return self._drill_audience(incident, known.get(audience))
         if audience == "all":
             ids = self.playbook.severity(incident.severity).notify_audiences
             return [known[i] for i in ids]
@@ -171,6 +174,16 @@ class Comms:
                 "audience", f"unknown audience '{audience}'; audiences: all, {', '.join(known)}"
             )
         return [known[audience]]
+
+    def _drill_audience(self, incident: Incident, asked: Audience | None) -> list[Audience]:
+        """A drill tells its participants only, whatever audience was asked for; customers,
+        subscribers, the status page and executives are never reached by a drill."""
+        if asked is not None and asked.external:
+            raise Forbidden(f"incident #{incident.id} is a drill: '{asked.id}' is never told")
+        channels = drills.participant_channels(self.playbook, incident.drill_participants or [])
+        if not channels:
+            raise Conflict(f"drill #{incident.id} has no participant with an address to tell")
+        return [Audience(id="drill-participants", name="Drill participants", channels=channels)]
 
     def notify(
         self, number: int, family: str, audience: str, fields: dict[str, Any], actor: Principal

@@ -39,6 +39,8 @@ class Declaration:
     commander: str | None = None
     private: bool = False
     drill: bool = False
+    drill_scenario: str | None = None
+    drill_participants: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -136,6 +138,8 @@ class IncidentService:
             service=declaration.service,
             private=declaration.private,
             drill=declaration.drill,
+            drill_scenario=declaration.drill_scenario,
+            drill_participants=list(declaration.drill_participants) or None,
             commander=declaration.commander,
             created_by=actor,
             playbook_version=self.playbook.version,

@@ -34,6 +34,7 @@ from firebell.store.models import (
     Timer,
 )
 from firebell.store.outbox import enqueue, tell
+from firebell.workflows import drills
 
 ACTOR = "firebell"
 
@@ -130,6 +131,8 @@ class Pager:
     # --- decisions with side effects ----------------------------------------------------
 
     def policy_for(self, incident: Incident) -> PolicySnapshot:
+        if incident.drill and incident.drill_participants:
+            return drills.participant_policy(incident.drill_participants)
         pb = self.playbook
         policy_id = pb.escalation.default_policy
         service = pb.service(incident.service) if incident.service else None

@@ -13,7 +13,7 @@ from datetime import datetime, time
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from firebell.playbook.durations import Span
 
@@ -539,10 +539,30 @@ class SlaRow(Strict):
     mttr_target: Span
 
 
+class DrillScenario(Strict):
+    """A practice incident: declared as a drill, paging and telling only its participants."""
+
+    id: Identifier
+    name: str
+    severity: Literal["P0", "P1", "P2", "P3"] = "P1"
+    service: Identifier | None = None
+    private: bool = False
+    workflow: Identifier | None = Field(default=None, description="The runbook to practise.")
+    description: str | None = None
+
+
+def _scenario(value: object) -> object:
+    """A plain string is a scenario named by it (the seed lists names only)."""
+    if isinstance(value, str):
+        slug = re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-") or "scenario"
+        return {"id": slug[:64], "name": value}
+    return value
+
+
 class Drills(Strict):
     training: list[str] = []
     schedule: list[str] = []
-    scenarios: list[str] = Field(min_length=1)
+    scenarios: list[Annotated[DrillScenario, BeforeValidator(_scenario)]] = Field(min_length=1)
 
 
 SeverityId = Literal["P0", "P1", "P2", "P3"]
@@ -733,6 +753,11 @@ def _check_references(pb: Playbook) -> None:
                     need(
                         where, action.notify.template, set(pb.communications.templates), "template"
                     )
+    _unique("drill scenario", [d.id for d in pb.drills.scenarios])
+    workflows = {w.id for w in pb.workflows}
+    for drill in pb.drills.scenarios:
+        need(f"drill {drill.id}", drill.service, services, "service")
+        need(f"drill {drill.id}", drill.workflow, workflows, "workflow")
     if problems:
         raise ValueError("; ".join(problems))
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from firebell.playbook.schema import Person
 from firebell.store.models import Incident, Message
+from firebell.workflows import drills
 
 
 def enqueue(
@@ -29,7 +30,12 @@ def enqueue(
 ) -> Message:
     """Queue one message; the engine delivers it. An incident's severity and title go in
     the payload so channels can show them."""
-    extra = {"severity": incident.severity, "title": incident.title} if incident else {}
+    extra: dict[str, Any] = (
+        {"severity": incident.severity, "title": incident.title} if incident else {}
+    )
+    if incident is not None and incident.drill:  # never mistaken for the real thing
+        subject, body = drills.marked(subject), drills.marked(body)
+        extra["drill"] = True
     message = Message(
         incident_id=incident.id if incident else None,
         purpose=purpose,
