@@ -39,6 +39,8 @@ from firebell.schedules.service import Schedules
 from firebell.store.db import make_engine, make_sessionmaker, transaction
 from firebell.store.migrate import upgrade
 from firebell.store.models import PlaybookVersion
+from firebell.workflows.automation import KIND as RULE_KIND
+from firebell.workflows.automation import Automation
 from firebell.workflows.drill_service import Drills
 from firebell.workflows.service import ActionPorts, Runbooks
 
@@ -67,6 +69,7 @@ class Runtime:
     watcher: Watcher = field(init=False)
     runbooks: Runbooks = field(init=False)
     drills: Drills = field(init=False)
+    automation: Automation = field(init=False)
     handoffs: HandoffNotifier = field(init=False)
 
     def __post_init__(self) -> None:
@@ -97,6 +100,16 @@ class Runtime:
         self.integrations = Integrations(self.playbook.playbook, self.master_key)
         self.runbooks = self._runbooks()
         self.drills = Drills(self.sessions, self.clock, self.playbook.playbook, self.incidents)
+        self.automation = Automation(
+            lambda: self.playbook.playbook,
+            self.incidents,
+            self.pager,
+            self.comms,
+            self.command,
+            self.war_rooms,
+            self.runbooks,
+        )
+        self.incidents.hooks.append(self.automation.on_change)
         self.ingestor = Ingestor(self.incidents)
         self.rate_limits = TokenBuckets()
         self.intake_writer = IntakeWriter(self.sessions, self.clock)
@@ -114,6 +127,7 @@ class Runtime:
                 CADENCE: self.comms.fire,
                 WATCH_KIND: self.watcher.fire,
                 "checkpoint": self.war_rooms.checkpoint,
+                RULE_KIND: self.automation.fire,
             },
             throttles={
                 method: (limit.count, limit.per.approx())
@@ -147,9 +161,7 @@ class Runtime:
             page=self.pager.page_people,
             notify=notify,
             add_task=self.command.add_task,
-            resolve_targets=lambda s, kind, target, now: self.pager._resolve_targets(
-                s, ((kind, target),), now
-            ),
+            resolve_targets=self.pager.resolve,
         )
         return Runbooks(
             self.sessions,

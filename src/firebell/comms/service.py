@@ -189,57 +189,68 @@ class Comms:
         self, number: int, family: str, audience: str, fields: dict[str, Any], actor: Principal
     ) -> SendResult:
         now = self.clock.now()
-        result = SendResult()
         with transaction(self.sessions) as session:
             incident = session.scalars(
                 select(Incident).where(Incident.id == number).with_for_update()
             ).first()
             if incident is None or (incident.private and not actor.sees_private):
                 raise NotFound(f"incident #{number} does not exist")
-            variants = self._variant_names(family)
-            kinds_sent: set[str] = set()
-            for target in self.audiences(incident, audience):
-                self._check_disclosure(session, incident, family, target)
-                for channel in target.channels:
-                    name = variant_for(channel, variants)
-                    if name is None:
-                        continue
-                    where = destination(channel)
-                    if where.kind == "unsupported":
-                        result.skipped.append(f"{target.id} {channel}: {where.reason}")
-                        continue
-                    rendered = self.render_variant(
-                        incident, family, name, fields, now, external=target.external
-                    )
-                    if rendered.problems:
-                        raise Conflict(
-                            f"blocked: the {family}.{name} message for "
-                            f"'{target.id}' " + "; ".join(rendered.problems)
-                        )
-                    result.rendered.append(rendered)
-                    self._deliver(session, incident, target, channel, rendered, now, actor, result)
-                    kinds_sent.add("status_page" if channel == "status_page" else "internal")
-            if not result.rendered:
-                raise Invalid.field(
-                    "audience", f"no variant of '{family}' fits audience '{audience}'"
+            return self.notify_in(session, incident, family, audience, fields, actor, now)
+
+    def notify_in(
+        self,
+        session: Session,
+        incident: Incident,
+        family: str,
+        audience: str,
+        fields: dict[str, Any],
+        actor: Principal,
+        now: datetime,
+    ) -> SendResult:
+        """Send inside the caller's transaction (incident locked): automation rules use it."""
+        result = SendResult()
+        variants = self._variant_names(family)
+        kinds_sent: set[str] = set()
+        for target in self.audiences(incident, audience):
+            self._check_disclosure(session, incident, family, target)
+            for channel in target.channels:
+                name = variant_for(channel, variants)
+                if name is None:
+                    continue
+                where = destination(channel)
+                if where.kind == "unsupported":
+                    result.skipped.append(f"{target.id} {channel}: {where.reason}")
+                    continue
+                rendered = self.render_variant(
+                    incident, family, name, fields, now, external=target.external
                 )
-            record(
-                session,
-                incident.id,
-                now,
-                actor.name,
-                "update_sent",
-                {
-                    "template": family,
-                    "audience": audience,
-                    "messages": result.messages,
-                    "public_updates": result.public_updates,
-                    "skipped": result.skipped,
-                    "fields": sorted(fields),
-                },
-            )
-            for kind in kinds_sent:
-                self._rearm(session, incident, kind, now)
+                if rendered.problems:
+                    raise Conflict(
+                        f"blocked: the {family}.{name} message for "
+                        f"'{target.id}' " + "; ".join(rendered.problems)
+                    )
+                result.rendered.append(rendered)
+                self._deliver(session, incident, target, channel, rendered, now, actor, result)
+                kinds_sent.add("status_page" if channel == "status_page" else "internal")
+        if not result.rendered:
+            raise Invalid.field("audience", f"no variant of '{family}' fits audience '{audience}'")
+        record(
+            session,
+            incident.id,
+            now,
+            actor.name,
+            "update_sent",
+            {
+                "template": family,
+                "audience": audience,
+                "messages": result.messages,
+                "public_updates": result.public_updates,
+                "skipped": result.skipped,
+                "fields": sorted(fields),
+            },
+        )
+        for kind in kinds_sent:
+            self._rearm(session, incident, kind, now)
         return result
 
     def _check_disclosure(

@@ -315,6 +315,10 @@ class Pager:
         )
         return True
 
+    def resolve(self, session: Session, kind: str, target_id: str, now: datetime) -> list[str]:
+        """The people a person, team or schedule target names at ``now``."""
+        return self._resolve_targets(session, ((kind, target_id),), now)
+
     def _resolve_targets(
         self, session: Session, targets: tuple[tuple[str, str], ...], now: datetime
     ) -> list[str]:

@@ -446,6 +446,63 @@ class StepAction(Strict):
         return self
 
 
+class RoleGrant(Strict):
+    role: Identifier
+    person: str
+
+
+class RuleAction(StepAction):
+    """A rule's action: a step's actions, and also assign a role, start a runbook, or call a
+    signed webhook."""
+
+    assign_role: RoleGrant | None = None
+    start_runbook: Identifier | None = None
+    webhook: str | None = Field(default=None, pattern=r"^https?://")
+
+
+RuleTrigger = Literal[
+    "declared",
+    "acknowledged",
+    "severity_changed",
+    "status_changed",
+    "role_assigned",
+    "alert_attached",
+    "elapsed",
+]
+
+
+class RuleConditions(Strict):
+    severity: list[Literal["P0", "P1", "P2", "P3"]] = []
+    service: list[Identifier] = []
+    private: bool | None = None
+    labels: dict[str, str] = Field(
+        default={}, description="Labels the attached alert must carry (alert_attached)."
+    )
+    older_than: Span | None = Field(default=None, description="Time since declaration.")
+
+
+class Rule(Strict):
+    """When something happens to an incident and the conditions hold, do the actions
+    (after ``delay``), once per incident unless ``once`` is false. Drills are left alone
+    unless ``on_drills`` opts in."""
+
+    id: Identifier
+    description: str = ""
+    when: list[RuleTrigger] = Field(min_length=1)
+    after: Span | None = Field(default=None, description="For 'elapsed': time since declared.")
+    conditions: RuleConditions = RuleConditions()
+    actions: list[RuleAction] = Field(min_length=1)
+    delay: Span | None = None
+    once: bool = True
+    on_drills: bool = False
+
+    @model_validator(mode="after")
+    def _elapsed_needs_after(self) -> Rule:
+        if "elapsed" in self.when and self.after is None:
+            raise ValueError("a rule triggered by 'elapsed' needs 'after'")
+        return self
+
+
 class StepRun(Strict):
     """A command firebell may run for this step, after a responder confirms it: no shell,
     its program on the server's allow-list (FIREBELL_RUNBOOK_ALLOW), within ``timeout``."""
@@ -656,6 +713,7 @@ class Playbook(Strict):
     drills: Drills
     integrations: list[Integration] = []
     runbooks: dict[str, list[str]] = {}
+    rules: list[Rule] = []
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Playbook:
@@ -753,6 +811,20 @@ def _check_references(pb: Playbook) -> None:
                     need(
                         where, action.notify.template, set(pb.communications.templates), "template"
                     )
+    _unique("rule", [r.id for r in pb.rules])
+    roles = {r.id for r in pb.war_room.roles}
+    for auto in pb.rules:
+        where = f"rule {auto.id}"
+        for severity_or_service in auto.conditions.service:
+            need(where, severity_or_service, services, "service")
+        for action in auto.actions:
+            if action.page is not None:
+                need(where, action.page.id, known[action.page.type], action.page.type)
+            if action.notify is not None:
+                need(where, action.notify.template, set(pb.communications.templates), "template")
+            if action.assign_role is not None:
+                need(where, action.assign_role.role, roles, "role")
+            need(where, action.start_runbook, {w.id for w in pb.workflows}, "workflow")
     _unique("drill scenario", [d.id for d in pb.drills.scenarios])
     workflows = {w.id for w in pb.workflows}
     for drill in pb.drills.scenarios:

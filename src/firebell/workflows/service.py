@@ -83,23 +83,26 @@ class Runbooks:
     # --- writes -------------------------------------------------------------------------
 
     def start(self, number: int, workflow_id: str, actor: Principal) -> RunView:
+        return self.incidents.write_locked(
+            number, actor, lambda s, i, now: self.start_in(s, i, workflow_id, actor.name, now)
+        )
+
+    def start_in(
+        self, session: Session, incident: Incident, workflow_id: str, actor: str, now: datetime
+    ) -> RunView:
+        """Start a run inside the caller's transaction (incident locked)."""
         workflow = self._workflow(workflow_id)
-
-        def work(session: Session, incident: Incident, now: datetime) -> RunView:
-            self._require_open(incident)
-            number = len(self._runs(session, incident.id)) + 1
-            details = {
-                "run": number,
-                "workflow": workflow.id,
-                "name": workflow.name,
-                "step": workflow.start,
-                "text": runbook.step_of(workflow, workflow.start).text,
-            }
-            record(session, incident.id, now, actor.name, runbook.STARTED, details)
-            run = Run(number, workflow.id, now, actor.name, workflow.start)
-            return self._view(incident, run)
-
-        return self.incidents.write_locked(number, actor, work)
+        self._require_open(incident)
+        number = len(self._runs(session, incident.id)) + 1
+        details = {
+            "run": number,
+            "workflow": workflow.id,
+            "name": workflow.name,
+            "step": workflow.start,
+            "text": runbook.step_of(workflow, workflow.start).text,
+        }
+        record(session, incident.id, now, actor, runbook.STARTED, details)
+        return self._view(incident, Run(number, workflow.id, now, actor, workflow.start))
 
     def answer(
         self, number: int, run_number: int, step: str, answer: str | None, actor: Principal
