@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from firebell.api.ratelimit import TokenBuckets
 from firebell.auth.keys import derive, master_key
+from firebell.auth.principal import Principal
 from firebell.channels.base import Channel
 from firebell.channels.email import EmailChannel
 from firebell.channels.registry import build_channels
@@ -48,6 +49,10 @@ from firebell.store.db import make_engine, make_sessionmaker, transaction
 from firebell.store.migrate import upgrade
 from firebell.store.models import PlaybookVersion
 from firebell.store.private_files import prepare_sqlite, private_dir
+from firebell.workflows.automation import KIND as RULE_KIND
+from firebell.workflows.automation import Automation
+from firebell.workflows.drill_service import Drills
+from firebell.workflows.service import ActionPorts, Runbooks
 
 
 @dataclass
@@ -72,6 +77,9 @@ class Runtime:
     command: IncidentCommand = field(init=False)
     war_rooms: WarRooms = field(init=False)
     watcher: Watcher = field(init=False)
+    runbooks: Runbooks = field(init=False)
+    drills: Drills = field(init=False)
+    automation: Automation = field(init=False)
     handoffs: HandoffNotifier = field(init=False)
     status_page: StatusPageService = field(init=False)
     postmortems: postmortems.Postmortems = field(init=False)
@@ -135,6 +143,18 @@ class Runtime:
             self.sessions, self.clock, self.playbook.playbook, self._jira_tickets
         )
         self.integrations = Integrations(self.playbook.playbook, self.master_key)
+        self.runbooks = self._runbooks()
+        self.drills = Drills(self.sessions, self.clock, self.playbook.playbook, self.incidents)
+        self.automation = Automation(
+            lambda: self.playbook.playbook,
+            self.incidents,
+            self.pager,
+            self.comms,
+            self.command,
+            self.war_rooms,
+            self.runbooks,
+        )
+        self.incidents.hooks.append(self.automation.on_change)
         self.ingestor = Ingestor(self.incidents, self.pager, lambda: set(self.channels))
         self.rate_limits = TokenBuckets()
         self.intake_writer = IntakeWriter(self.sessions, self.clock)
@@ -155,6 +175,7 @@ class Runtime:
                 MAINTENANCE_TIMER: self.status_page.maintenances.fire,
                 postmortems.KIND: self.postmortems.fire,
                 action_items.KIND: self.action_items.fire,
+                RULE_KIND: self.automation.fire,
             },
             throttles={
                 method: (limit.count, limit.per.approx())
@@ -196,6 +217,26 @@ class Runtime:
             slack.bot_token.get_secret_value(),
             base_url=slack.base_url,
             timeout=self.settings.channels.timeout,
+        )
+
+    def _runbooks(self) -> Runbooks:
+        def notify(number: int, family: str, audience: str, actor: Principal) -> object:
+            return self.comms.notify(number, family, audience, {}, actor)
+
+        ports = ActionPorts(
+            open_war_room=self.war_rooms.request,
+            page=self.pager.page_people,
+            notify=notify,
+            add_task=self.command.add_task,
+            resolve_targets=self.pager.resolve,
+        )
+        return Runbooks(
+            self.sessions,
+            self.clock,
+            self.playbook.playbook,
+            self.incidents,
+            ports,
+            self.settings.runbook_allow,
         )
 
     def close(self) -> None:

@@ -17,11 +17,13 @@ from firebell.api.routes import (
     chat,
     command,
     comms,
+    drills,
     incidents,
     intake,
     learning,
     metrics,
     oncall,
+    runbooks,
     silences,
     system,
     tokens,
@@ -159,6 +161,8 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(oncall.router)
     app.include_router(comms.router)
     app.include_router(command.router)
+    app.include_router(runbooks.router)
+    app.include_router(drills.router)
     app.include_router(chat.router)
     app.include_router(status_routes.router)
     app.include_router(status_routes.public_router)

@@ -8,10 +8,13 @@ from firebell.cli import (
     alert_commands,
     command_commands,
     comms_commands,
+    drill_commands,
     incident_commands,
     learning_commands,
     oncall_commands,
     playbook_commands,
+    runbook_commands,
+    simulate_commands,
     statuspage_commands,
     token_commands,
     user_commands,
@@ -35,3 +38,6 @@ command_commands.register(app)
 alert_commands.register(app)
 statuspage_commands.register(app)
 learning_commands.register(app)
+simulate_commands.register(app)
+runbook_commands.register(app)
+drill_commands.register(app)

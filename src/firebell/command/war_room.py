@@ -136,6 +136,8 @@ class WarRooms:
     def _invitees(self, session: Session, incident: Incident, now: datetime) -> list[str]:
         """The playbook's invite list: @oncall (level 1 of the service's policy),
         @team-lead (the owner team's lead), or a person's id or chat handle."""
+        if incident.drill and incident.drill_participants:
+            return list(incident.drill_participants)  # a drill invites its participants only
         pb = self.playbook
         service = pb.service(incident.service) if incident.service else None
         team = next((t for t in pb.teams if service and t.id == service.owner_team), None)

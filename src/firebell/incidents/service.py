@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -26,6 +26,7 @@ from firebell.store.db import transaction
 from firebell.store.models import Base, Incident, TimelineEvent
 
 Hook = Callable[[Session, Incident, Change, datetime], None]
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,8 @@ class Declaration:
     commander: str | None = None
     private: bool = False
     drill: bool = False
+    drill_scenario: str | None = None
+    drill_participants: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -137,6 +140,8 @@ class IncidentService:
             service=declaration.service,
             private=declaration.private,
             drill=declaration.drill,
+            drill_scenario=declaration.drill_scenario,
+            drill_participants=list(declaration.drill_participants) or None,
             commander=declaration.commander,
             created_by=actor,
             playbook_version=self.playbook.version,
@@ -331,6 +336,18 @@ class IncidentService:
         return IncidentPage(items, total, items[-1].id if more and items else None)
 
     # --- helpers ---------------------------------------------------------------------
+
+    def write_locked(
+        self, number: int, actor: Principal, work: Callable[[Session, Incident, datetime], _T]
+    ) -> _T:
+        """Run ``work`` in one transaction with the incident locked (and visible to actor)."""
+        now = self.clock.now()
+        with transaction(self.sessions) as session:
+            return work(session, self._locked(session, number, actor), now)
+
+    def get_in(self, session: Session, number: int, actor: Principal) -> Incident:
+        """The incident, read in the caller's session, if the actor may see it."""
+        return self.visible(session, session.get(Incident, number), number, actor)
 
     def _locked(self, session: Session, number: int, actor: Principal) -> Incident:
         incident = session.scalars(

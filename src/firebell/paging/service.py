@@ -37,6 +37,7 @@ from firebell.store.models import (
     Timer,
 )
 from firebell.store.outbox import enqueue, tell
+from firebell.workflows import drills
 
 ACTOR = "firebell"
 
@@ -175,6 +176,8 @@ class Pager:
     # --- decisions with side effects ----------------------------------------------------
 
     def policy_for(self, incident: Incident) -> PolicySnapshot:
+        if incident.drill and incident.drill_participants:
+            return drills.participant_policy(incident.drill_participants)
         pb = self.playbook
         policy_id = pb.escalation.default_policy
         service = pb.service(incident.service) if incident.service else None
@@ -328,6 +331,10 @@ class Pager:
         return Reach(
             {p.id: p for p in pb.people}, pb.on_call.default_notification_rules, self._methods()
         )
+
+    def resolve(self, session: Session, kind: str, target_id: str, now: datetime) -> list[str]:
+        """The people a person, team or schedule target names at ``now``."""
+        return self._resolve_targets(session, ((kind, target_id),), now)
 
     def _resolve_targets(
         self, session: Session, targets: tuple[tuple[str, str], ...], now: datetime
@@ -500,31 +507,56 @@ class Pager:
             raise Invalid.field("person", f"'{person_id}' is not in the playbook's people")
         if session.get(Escalation, incident.id) is not None:
             self.stop(session, incident, "reassigned", now)
+        return self.page_people(
+            session, incident, [person.id], f"reassigned by {actor}", actor, now, "reassigned"
+        )
+
+    def page_people(
+        self,
+        session: Session,
+        incident: Incident,
+        people: list[str],
+        why: str,
+        actor: str,
+        now: datetime,
+        event: str = "people_paged",
+    ) -> int:
+        """Page these people by their own notification rules, beside any running policy
+        (a reassignment, or a subject-matter expert a runbook calls in). Returns the
+        deliveries queued; the timeline says who was reached and how, and what was not."""
         escalation = session.get(Escalation, incident.id, with_for_update=True)
         generation = escalation.generation if escalation else 0
-        plan = plan_person(person, self._reach(), urgency_of(incident.severity))
-        for page in plan.pages:
-            _queue(
-                session,
-                incident,
-                page,
-                purpose="page",
-                key=f"reassign:{incident.id}:{generation}:{now.timestamp():.0f}:{person.id}:"
-                f"{page.method}:{page.rule}",
-                body=page_text.page_body(incident, f"reassigned by {actor}"),
-                payload={"reassigned_by": actor},
-                now=now,
-            )
-        record(
-            session,
-            incident.id,
-            now,
-            actor,
-            "reassigned",
-            {
-                "to": person.id,
-                "deliveries": plan.deliveries,
-                "skipped": list(plan.unreachable),
-            },
+        reach = self._reach()
+        known = reach.people
+        reached: list[str] = []
+        skipped = [f"{p}: not in the playbook's people" for p in people if p not in known]
+        prefix = "reassign" if event == "reassigned" else event
+        payload: dict[str, Any] = (
+            {"reassigned_by": actor} if event == "reassigned" else {"paged_by": actor, "why": why}
         )
-        return len(plan.pages)
+        for person in (known[p] for p in people if p in known):
+            plan = plan_person(person, reach, urgency_of(incident.severity))
+            for page in plan.pages:
+                _queue(
+                    session,
+                    incident,
+                    page,
+                    purpose="page",
+                    key=f"{prefix}:{incident.id}:{generation}:{now.timestamp():.0f}:{person.id}:"
+                    f"{page.method}:{page.rule}",
+                    body=page_text.page_body(incident, why),
+                    payload=payload,
+                    now=now,
+                )
+            reached += plan.deliveries
+            skipped += list(plan.unreachable)
+        details: dict[str, Any] = {
+            "people": people,
+            "why": why,
+            "deliveries": reached,
+            "skipped": skipped,
+        }
+        if event == "reassigned":
+            details = {"to": people[0], "deliveries": reached, "skipped": skipped}
+        record(session, incident.id, now, actor, event, details)
+        return len(reached)

@@ -10,15 +10,17 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from firebell.playbook.fastyaml import fast_load
 from firebell.playbook.schema import Playbook
+
+_Model = TypeVar("_Model", bound=BaseModel)
 
 DEFAULT_PLAYBOOK_PATH = Path(__file__).with_name("default.yaml")
 
@@ -100,6 +102,18 @@ def parse_playbook(
     fast = _parse_fast(text, filename, base_dir)
     if fast is not None:
         return fast
+    playbook, document = validate_document(text, filename, Playbook, "the playbook")
+    playbook, files, problems = _templates(playbook, document, filename, base_dir)
+    if problems:
+        raise PlaybookError(problems)
+    return LoadedPlaybook(playbook, playbook_version(text + files), text, filename)
+
+
+def validate_document(
+    text: str, filename: str, model: type[_Model], what: str
+) -> tuple[_Model, Any]:
+    """A YAML document validated by ``model``; every problem with file, line and field.
+    Returns the model and the parsed document (for line numbers of later checks)."""
     yaml = YAML(typ="rt")
     try:
         document = yaml.load(text)
@@ -113,11 +127,9 @@ def parse_playbook(
     except YAMLError as exc:
         raise PlaybookError([PlaybookProblem(filename, None, "", f"YAML: {exc}")]) from None
     if not isinstance(document, dict):
-        raise PlaybookError(
-            [PlaybookProblem(filename, 1, "", "the playbook must be a YAML mapping")]
-        )
+        raise PlaybookError([PlaybookProblem(filename, 1, "", f"{what} must be a YAML mapping")])
     try:
-        playbook = Playbook.model_validate(_plain(document))
+        validated = model.model_validate(_plain(document))
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
@@ -125,10 +137,7 @@ def parse_playbook(
             reason = error["msg"].removeprefix("Value error, ")
             problems.append(PlaybookProblem(filename, _line_of(document, loc), _field(loc), reason))
         raise PlaybookError(problems) from None
-    playbook, files, problems = _templates(playbook, document, filename, base_dir)
-    if problems:
-        raise PlaybookError(problems)
-    return LoadedPlaybook(playbook, playbook_version(text + files), text, filename)
+    return validated, document
 
 
 def _parse_fast(text: str, filename: str, base_dir: Path | None) -> LoadedPlaybook | None:

@@ -70,6 +70,9 @@ class Incident(Base):
     service: Mapped[str | None] = mapped_column(String(64))
     private: Mapped[bool] = mapped_column(Boolean, default=False)
     drill: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A drill's scenario and the people it may reach (nobody else is paged or told).
+    drill_scenario: Mapped[str | None] = mapped_column(String(64), default=None)
+    drill_participants: Mapped[list[str] | None] = mapped_column(JSON, default=None)
     commander: Mapped[str | None] = mapped_column(String(200))
     created_by: Mapped[str] = mapped_column(String(200))
     playbook_version: Mapped[str] = mapped_column(String(80))

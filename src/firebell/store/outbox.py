@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from firebell.paging.policy import urgency_of
 from firebell.playbook.schema import Person
 from firebell.store.models import Incident, Message
+from firebell.workflows import drills
 
 
 def enqueue(
@@ -31,8 +32,13 @@ def enqueue(
     """Queue one message; the engine delivers it. An incident's severity and title go in
     the payload so channels can show them. Pages and admin alerts of a high-urgency
     incident (P0, P1) get priority 0: the engine claims them before anything else, so a
-    throttled person gets the urgent page first."""
-    extra = {"severity": incident.severity, "title": incident.title} if incident else {}
+    throttled person gets the urgent page first. A drill's messages say so."""
+    extra: dict[str, Any] = (
+        {"severity": incident.severity, "title": incident.title} if incident else {}
+    )
+    if incident is not None and incident.drill:  # never mistaken for the real thing
+        subject, body = drills.marked(subject), drills.marked(body)
+        extra["drill"] = True
     message = Message(
         incident_id=incident.id if incident else None,
         purpose=purpose,
