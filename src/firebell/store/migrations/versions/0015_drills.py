@@ -1,7 +1,7 @@
 """drills: an incident's drill scenario and participants
 
 Revision ID: 0015
-Revises: 0006
+Revises: 0014
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015"
-down_revision = "0006"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
