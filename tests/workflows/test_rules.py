@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from paging._support import (
     ALICE,
     HttpReceiver,
@@ -18,6 +19,7 @@ from paging._support import (
     playbook_document,
 )
 
+from firebell.api.app import create_app
 from firebell.clock import FrozenClock
 from firebell.incidents.service import Declaration
 from firebell.playbook.loader import PlaybookError, default_playbook_text, parse_playbook
@@ -53,6 +55,12 @@ RULES: list[dict[str, Any]] = [
             {"raise_severity": "P0"},
             {"webhook": "WEBHOOK"},
         ],
+    },
+    {
+        "id": "disk-full-attached",
+        "when": ["alert_attached"],
+        "conditions": {"labels": {"alertname": "DiskFull"}},
+        "actions": [{"task": {"text": "free some disk", "assignee": "dba"}}],
     },
     {
         "id": "at-30m",
@@ -198,3 +206,46 @@ def test_default_rules_page_the_security_team(runtime: Runtime) -> None:
     team = next(t for t in runtime.playbook.playbook.teams if t.id == "security")
     paged = next(e for e in events if e.kind == "people_paged")
     assert paged.details["people"] == team.members
+
+
+def _group(*names: str) -> dict[str, Any]:
+    alerts = [
+        {
+            "status": "firing",
+            "labels": {"alertname": name, "service": "database"},
+            "annotations": {"summary": f"{name} on db-1"},
+            "startsAt": "2026-11-26T11:59:00Z",
+            "endsAt": "0001-01-01T00:00:00Z",
+            "generatorURL": "",
+            "fingerprint": f"{index:016x}",
+        }
+        for index, name in enumerate(names, start=1)
+    ]
+    return {
+        "version": "4",
+        "groupKey": '{}:{service="database"}',
+        "truncatedAlerts": 0,
+        "status": "firing",
+        "receiver": "firebell",
+        "groupLabels": {"service": "database"},
+        "commonLabels": {"service": "database"},
+        "commonAnnotations": {},
+        "externalURL": "http://am",
+        "alerts": alerts,
+    }
+
+
+def test_a_rule_on_attached_alerts_with_labels(rt: Runtime) -> None:
+    key = rt.integrations.by_id["alertmanager"].key
+    with TestClient(create_app(rt)) as client:
+        first = client.post(f"/api/v1/intake/alertmanager/{key}", json=_group("HighLoad"))
+        assert first.status_code == 200, first.text
+        [number] = first.json()["incidents"]
+        assert "disk-full-attached" not in fired(rt, number)  # opened, not attached
+        second = client.post(
+            f"/api/v1/intake/alertmanager/{key}", json=_group("HighLoad", "DiskFull")
+        )
+        assert second.status_code == 200, second.text
+        assert second.json()["incidents"] == [number]
+    assert fired(rt, number).count("disk-full-attached") == 1
+    assert [t.text for t in rt.command.tasks(number, ALICE)] == ["free some disk"]

@@ -61,8 +61,9 @@ class Automation:
             return
         labels = change.details.get("labels") if trigger == "alert_attached" else None
         subject = _subject(incident, labels if isinstance(labels, dict) else {})
-        fired = self._fired(session, incident)
-        for rule in rules.set_off(rule_set, trigger, subject, now, fired):
+        candidates = rules.set_off(rule_set, trigger, subject, now, ())
+        fired = self._fired(session, incident) if candidates else set()
+        for rule in (r for r in candidates if not (r.once and r.id in fired)):
             if rule.delay is not None:
                 self._timer(session, incident, rule, trigger, rule.delay.after(now), now)
             else:
