@@ -75,7 +75,7 @@ def _print_outcome(outcome: Any, when: datetime) -> None:
     v = outcome.verdict
     typer.echo(f"Alert: {v.summary}")
     typer.echo(f"  severity {v.severity} — {v.reason}")
-    typer.echo(f"  service  {v.service}")
+    typer.echo(f"  service  {v.service}" + (f" — {v.routing}" if v.routing else ""))
     run = outcome.escalation
     typer.echo(f"  paging   {run.mode} with policy {run.policy} ({run.urgency} urgency)")
     for page in run.pages:

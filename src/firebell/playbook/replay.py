@@ -126,7 +126,13 @@ def _classified(playbook: Playbook, incident: IncidentRecord) -> tuple[str, str 
         labels=dict(first.labels),
         details=dict(first.details.get("event") or {}),
     )
-    decision = decide(event, live.spec.options, live.rules, live.spec.service)
+    decision = decide(
+        event,
+        live.spec.options,
+        live.rules,
+        live.spec.service,
+        known_services={svc.id for svc in playbook.services},
+    )
     return decision.severity, decision.service
 
 

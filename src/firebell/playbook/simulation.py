@@ -213,6 +213,7 @@ class AlertVerdict:
     severity: str
     reason: str  # the routing rule or decision-tree branch that decided
     labels: dict[str, str]
+    routing: str = ""  # why this service (a rule, a label, or the integration's default)
 
 
 def integration(playbook: Playbook, integration_id: str) -> LiveIntegration:
@@ -250,7 +251,13 @@ def classify_payload(playbook: Playbook, integration_id: str, payload: Any) -> l
     live = integration(playbook, integration_id)
     verdicts: list[AlertVerdict] = []
     for event in parse_payload(live, payload):
-        decision = decide(event, live.spec.options, live.rules, live.spec.service)
+        decision = decide(
+            event,
+            live.spec.options,
+            live.rules,
+            live.spec.service,
+            known_services={svc.id for svc in playbook.services},
+        )
         verdicts.append(
             AlertVerdict(
                 event.summary,
@@ -259,6 +266,7 @@ def classify_payload(playbook: Playbook, integration_id: str, payload: Any) -> l
                 decision.severity,
                 decision.reason,
                 dict(event.labels),
+                decision.routing.why if decision.routing else "",
             )
         )
     return verdicts
