@@ -45,6 +45,19 @@ def _show(incident: dict[str, Any], as_json: bool, message: str) -> None:
         output.incident_detail(incident)
 
 
+def timeline_pages(
+    client: Client, number: int, limit: int, cursor: str | None, every: bool
+) -> dict[str, Any]:
+    """One page of the timeline; with `every`, all pages joined (oldest first)."""
+    path = f"/api/v1/incidents/{number}/timeline"
+    params: dict[str, Any] = {"limit": limit, **({"cursor": cursor} if cursor else {})}
+    data: dict[str, Any] = client.request("GET", path, params=params)
+    while every and data.get("older"):
+        older = client.request("GET", path, params={"limit": limit, "cursor": data["older"]})
+        data = {**older, "events": older["events"] + data["events"]}
+    return data
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     @reports_errors
@@ -184,13 +197,23 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     @reports_errors
-    def timeline(number: int, as_json: JsonFlag = False) -> None:
-        """Show an incident's timeline, oldest first."""
-        data = Client.from_env().request("GET", f"/api/v1/incidents/{number}/timeline")
+    def timeline(
+        number: int,
+        limit: Annotated[int, typer.Option(help="Events per page (the newest first)")] = 200,
+        cursor: Annotated[
+            str | None, typer.Option(help="Show the page before this one (from 'older')")
+        ] = None,
+        every: Annotated[bool, typer.Option("--all", help="Every event, page by page")] = False,
+        as_json: JsonFlag = False,
+    ) -> None:
+        """Show an incident's timeline: the newest events, oldest first on the page."""
+        data = timeline_pages(Client.from_env(), number, limit, cursor, every)
         if as_json:
             output.emit_json(data)
-        else:
-            output.timeline_table(data["events"])
+            return
+        output.timeline_table(data["events"])
+        if data.get("older"):
+            typer.echo(f"older events: firebell timeline {number} --cursor {data['older']}")
 
     @app.command()
     @reports_errors

@@ -406,6 +406,11 @@ class Ingestor:
         alert.incident_id = incident.id  # rows are written in bulk when the batch commits
         request.outcome.touch(incident.id)
 
+    def _rules_on_attach(self) -> bool:
+        """Automation rules listen for attached alerts (hooks run only then: a storm of
+        attachments stays cheap)."""
+        return any("alert_attached" in r.when for r in self.incidents.playbook.playbook.rules)
+
     def _place(
         self,
         session: Session,
@@ -449,6 +454,9 @@ class Ingestor:
             return incident
         assert group is not None  # Attach and Reopen name the group's incident
         _note(session, group.id, now, request.actor, "alert_attached", info)
+        if self._rules_on_attach():
+            change = Change("alert_attached", {}, {**info, "labels": labels})
+            self.incidents.run_hooks(session, group, change, now)
         self._note_unknown_service(session, request, group, decision)
         if isinstance(placement, grouping.Reopen) or placement.refire:
             self._refire(session, request, group)
