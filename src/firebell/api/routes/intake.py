@@ -8,7 +8,6 @@ database cannot be reached the answer is 503, so the sender retries.
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from collections.abc import Callable
@@ -26,6 +25,7 @@ from firebell.api.ratelimit import retry_after
 from firebell.api.security import runtime_of
 from firebell.intake import heartbeats
 from firebell.intake.alertmanager import parse_alertmanager
+from firebell.intake.edge import UnreadablePayload, load_json
 from firebell.intake.errors import IntakeError
 from firebell.intake.event import AlertEvent, GroupEvent
 from firebell.intake.generic import parse_generic
@@ -34,7 +34,7 @@ from firebell.intake.ingest import Ingestor, Outcome, identity
 from firebell.intake.integrations import LiveIntegration
 from firebell.intake.opsgenie import parse_opsgenie_action, parse_opsgenie_create
 from firebell.intake.pagerduty import pagerduty_error_body, parse_pagerduty
-from firebell.intake.writer import Work
+from firebell.intake.writer import EventRejected, Work, rejection, unavailable
 from firebell.runtime import Runtime
 from firebell.store.db import INTAKE_LOCK, serialize, transaction
 
@@ -62,13 +62,8 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 
 def decode(body: bytes) -> Any:
-    """JSON or an IntakeError that says why not."""
-    if not body.strip():
-        raise IntakeError.single("$", "the body is empty; send a JSON document")
-    try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise IntakeError.single("$", f"the body is not valid JSON: {exc}") from None
+    """JSON that every database can store, or an IntakeError that says why not."""
+    return load_json(body)
 
 
 class IngestJob:
@@ -113,9 +108,14 @@ def prefetch(session: Session, works: list[Work], cache: dict[str, Any]) -> None
 
 def _alone(runtime: Runtime, work: Work) -> Any:
     """Without the group-commit writer (it starts with the app): a transaction of its own."""
-    with transaction(runtime.sessions) as session:
-        serialize(session, INTAKE_LOCK)
-        return work(session, runtime.clock.now(), {})
+    try:
+        with transaction(runtime.sessions) as session:
+            serialize(session, INTAKE_LOCK)
+            return work(session, runtime.clock.now(), {})
+    except Exception as exc:
+        if unavailable(exc):
+            raise
+        raise rejection(exc) from exc
 
 
 async def commit(
@@ -127,6 +127,10 @@ async def commit(
         else:
             result = await run_in_threadpool(_alone, runtime, work)
         return result
+    except EventRejected as exc:  # this event alone cannot be stored; the others were
+        return on_error(400, f"the event was refused: {exc.reason}")
+    except IntakeError as exc:
+        return on_error(_status(exc), str(exc))
     except SQLAlchemyError as exc:
         # Nothing was committed; 503 tells the sender to retry.
         return on_error(503, f"the database is unavailable ({type(exc).__name__}); retry")
@@ -141,15 +145,19 @@ def limited(runtime: Runtime, integration: LiveIntegration) -> float:
 
 def _problem_error(status: int, detail: str) -> Response:
     headers = {"Retry-After": "5"} if status == 503 else None
-    return problem(
-        status, "Service unavailable" if status == 503 else "Error", detail, headers=headers
-    )
+    title = {503: "Service unavailable", 400: "Event refused"}.get(status, "Error")
+    return problem(status, title, detail, headers=headers)
+
+
+def _status(exc: IntakeError) -> int:
+    """400 for a body that cannot be stored at all, 422 for one that breaks a format."""
+    return 400 if isinstance(exc, UnreadablePayload) else 422
 
 
 def _intake_problem(exc: IntakeError) -> Response:
     errors = [{"field": p.field, "reason": p.reason} for p in exc.problems]
     detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
-    return problem(422, "Invalid alert payload", detail, errors)
+    return problem(_status(exc), "Invalid alert payload", detail, errors)
 
 
 def _summary(outcome: Outcome) -> dict[str, Any]:
@@ -335,7 +343,9 @@ async def _opsgenie(request: Request, parse: Callable[[Any], AlertEvent]) -> Res
         return _og(413, f"Request body is larger than {DEFAULT_LIMIT} bytes", started)
     except IntakeError as exc:
         errors = [{"field": p.field, "reason": p.reason} for p in exc.problems]
-        return _og(422, "; ".join(f"{e['field']}: {e['reason']}" for e in errors), started, errors)
+        return _og(
+            _status(exc), "; ".join(f"{e['field']}: {e['reason']}" for e in errors), started, errors
+        )
     result = await commit(
         runtime,
         _store(runtime, integration, [event]),
