@@ -10,6 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from firebell.auth.principal import Principal, Role
 from firebell.auth.tokens import authenticate
 from firebell.runtime import Runtime
+from firebell.store.db import reading
 
 _bearer = HTTPBearer(auto_error=False, description="An API token: `firebell token create`")
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
@@ -30,7 +31,7 @@ def require(role: Role) -> Callable[..., Principal]:
                 401, "missing 'Authorization: Bearer <token>' header", headers=_CHALLENGE
             )
         runtime = runtime_of(request)
-        with runtime.sessions() as session:
+        with reading(runtime.sessions) as session:
             principal = authenticate(session, credentials.credentials)
         if principal is None:
             raise HTTPException(

@@ -21,7 +21,7 @@ from firebell.errors import Conflict, Invalid, NotFound
 from firebell.incidents import lifecycle
 from firebell.incidents.lifecycle import Change, IncidentState
 from firebell.playbook.loader import LoadedPlaybook
-from firebell.store.db import transaction
+from firebell.store.db import reading, transaction
 from firebell.store.models import Incident, TimelineEvent
 
 Hook = Callable[[Session, Incident, Change, datetime], None]
@@ -281,11 +281,11 @@ class IncidentService:
     # --- reads -----------------------------------------------------------------------
 
     def get(self, number: int, actor: Principal) -> Incident:
-        with self.sessions() as session:
+        with reading(self.sessions) as session:
             return self._visible(session.get(Incident, number), number, actor)
 
     def timeline(self, number: int, actor: Principal) -> list[TimelineEvent]:
-        with self.sessions() as session:
+        with reading(self.sessions) as session:
             self._visible(session.get(Incident, number), number, actor)
             query = (
                 select(TimelineEvent)
@@ -308,7 +308,7 @@ class IncidentService:
             query = query.where(Incident.declared_at < filters.until)
         if not actor.sees_private:
             query = query.where(Incident.private.is_(False))
-        with self.sessions() as session:
+        with reading(self.sessions) as session:
             total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
             if filters.cursor is not None:
                 query = query.where(Incident.id < filters.cursor)
