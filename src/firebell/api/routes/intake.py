@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from firebell.api.intake_limits import locked_out, wrong_key
 from firebell.api.problems import problem
 from firebell.api.ratelimit import retry_after
 from firebell.api.security import runtime_of
@@ -173,21 +174,34 @@ def _summary(outcome: Outcome) -> dict[str, Any]:
     }
 
 
+def _too_many(wait: float, detail: str) -> Response:
+    return problem(429, "Too many requests", detail, headers={"Retry-After": retry_after(wait)})
+
+
+def _keyed_integration(
+    runtime: Runtime, request: Request, key: str, fmt: str
+) -> LiveIntegration | Response:
+    """The integration a URL key names, or the 429/404 answer (see api.intake_limits)."""
+    if (wait := locked_out(runtime, request)) > 0:
+        return _too_many(wait, "too many requests with unknown intake keys from this address")
+    integration = runtime.integrations.find(key, fmt)
+    if integration is None:
+        wrong_key(runtime, request)
+        return problem(404, "Unknown integration", f"no {fmt} integration has this key")
+    if (wait := limited(runtime, integration)) > 0:
+        return _too_many(wait, f"integration '{integration.id}' is over its rate limit")
+    return integration
+
+
 async def _keyed_intake(
     request: Request, key: str, fmt: str, parse: Callable[[Any, LiveIntegration], Any]
 ) -> Response:
     """Shared path of the formats whose key is in the URL."""
     runtime = runtime_of(request)
-    integration = runtime.integrations.find(key, fmt)
-    if integration is None:
-        return problem(404, "Unknown integration", f"no {fmt} integration has this key")
-    if (wait := limited(runtime, integration)) > 0:
-        return problem(
-            429,
-            "Too many requests",
-            f"integration '{integration.id}' is over its rate limit",
-            headers={"Retry-After": retry_after(wait)},
-        )
+    found = _keyed_integration(runtime, request, key, fmt)
+    if isinstance(found, Response):
+        return found
+    integration = found
     try:
         body = await read_body(request, DEFAULT_LIMIT)
         parsed = parse(decode(body), integration)
@@ -236,9 +250,10 @@ async def generic(key: str, request: Request) -> Response:
 async def heartbeat(key: str, request: Request) -> Response:
     """A ping. Silence past the interval plus grace opens one alert; the next ping resolves it."""
     runtime = runtime_of(request)
-    integration = runtime.integrations.find(key, "heartbeat")
-    if integration is None:
-        return problem(404, "Unknown integration", "no heartbeat integration has this key")
+    found = _keyed_integration(runtime, request, key, "heartbeat")
+    if isinstance(found, Response):
+        return found
+    integration = found
 
     def work(session: Session, now: datetime, _cache: dict[str, Any]) -> Outcome:
         return heartbeats.ping(session, runtime.ingestor, integration, now)
@@ -267,6 +282,10 @@ def _pd_error(status: int, message: str, errors: list[str] | None = None) -> JSO
 async def pagerduty_enqueue(request: Request) -> Response:
     """PagerDuty Events API v2: change only the URL of an existing PagerDuty sender."""
     runtime = runtime_of(request)
+    if (wait := locked_out(runtime, request)) > 0:
+        response = _pd_error(429, "Too many requests with unknown routing keys")
+        response.headers["Retry-After"] = retry_after(wait)
+        return response
     try:
         body = await read_body(request, PAGERDUTY_LIMIT)
         payload = decode(body)
@@ -277,6 +296,7 @@ async def pagerduty_enqueue(request: Request) -> Response:
         return JSONResponse(pagerduty_error_body(exc), status_code=400)
     integration = runtime.integrations.find(str(payload.get("routing_key", "")), "pagerduty")
     if integration is None:
+        wrong_key(runtime, request)
         return _pd_error(
             400, "Event object is invalid", ["routing_key: no PagerDuty integration has this key"]
         )
@@ -321,8 +341,11 @@ def _genie(request: Request, runtime: Runtime, started: float) -> LiveIntegratio
     scheme, _, key = header.partition(" ")
     if scheme.lower() != "geniekey" or not key.strip():
         return _og(401, "Authorization header must be 'GenieKey <integration key>'", started)
+    if locked_out(runtime, request) > 0:
+        return _og(429, "Too many requests with unknown keys", started)
     integration = runtime.integrations.find(key, "opsgenie")
     if integration is None:
+        wrong_key(runtime, request)
         return _og(401, "Key is not valid for any Opsgenie integration", started)
     if limited(runtime, integration) > 0:
         return _og(429, "Too many requests", started)
