@@ -68,17 +68,31 @@ def fullmatch(pattern: str, text: str) -> bool:
 
 def snippets(patterns: Iterable[str], text: str) -> list[str]:
     """The distinct non-empty pieces of `text` that any of `patterns` finds, in order found.
-    Only the first MAX_TEXT characters are searched; see `too_long`."""
-    window = text[:MAX_TEXT]
+    Only the first MAX_TEXT characters are searched; see `too_long`. The patterns run as
+    one alternation over the text's UTF-8 bytes: one pass, whatever their number."""
+    wanted = tuple(patterns)
+    if not wanted:
+        return []
+    window = text[:MAX_TEXT].encode("utf-8", "surrogatepass")
     found: list[str] = []
-    for pattern in patterns:
-        for count, match in enumerate(compile_pattern(pattern).finditer(window)):
-            if count >= MAX_MATCHES:
-                break
-            snippet = match.group(0)
-            if snippet and snippet not in found:
-                found.append(snippet)
+    for count, match in enumerate(_alternation(wanted).finditer(window)):
+        if count >= MAX_MATCHES:
+            break
+        snippet = match.group(0).decode("utf-8", "replace")
+        if snippet and snippet not in found:
+            found.append(snippet)
     return found
+
+
+@lru_cache(maxsize=64)
+def _alternation(wanted: tuple[str, ...]) -> re2._Regexp:
+    for pattern in wanted:
+        compile_pattern(pattern)  # each one valid on its own (and its reason if not)
+    joined = "|".join(f"(?:{pattern})" for pattern in wanted)
+    try:
+        return re2.compile(joined, _OPTIONS)
+    except re2.error as exc:
+        raise PatternError(f"together are too large for RE2: {_why(exc)}") from None
 
 
 def too_long(text: str) -> bool:
