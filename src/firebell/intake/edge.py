@@ -11,9 +11,9 @@ Two things pass a JSON parser yet fail later, inside a shared group-commit batch
 
 Both are refused here, the same way on every database, with the JSON path of the first
 offending value, so one bad sender cannot fail anyone else's events. The checks cost
-almost nothing on ordinary payloads: the text walk runs only when the raw bytes contain an
-escape or a lead byte that could produce such a character, and the depth walk only when
-the body has more brackets than the depth limit.
+almost nothing on ordinary payloads: the depth is measured on the raw bytes (in C), the
+text walk runs only when the bytes hold an escape or byte sequence that could decode to
+such a character, and only a refused document is walked to name the deep field.
 """
 
 from __future__ import annotations
@@ -29,9 +29,11 @@ MAX_DEPTH = 64
 # Characters no database stores identically: NUL and the UTF-16 surrogate range (a valid
 # pair is joined into one code point by the JSON decoder, so any left over is lone).
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-# In the raw body: a \u escape (any character may hide behind one) or the UTF-8 lead byte
-# of U+D000..U+DFFF (raw surrogates; also Hangul, which just takes the careful path).
-_SUSPECT = re.compile(rb"\\u|\xed")
+# In the raw body, what could decode to one of them: a \u0000 or surrogate-range escape
+# (valid pairs, e.g. emoji, also match and just take the careful path) or the raw UTF-8 of
+# a surrogate (ED A0..BF; Python's JSON decoder lets it through).
+_SUSPECT_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
+_SUSPECT_RAW = re.compile(rb"\xed[\xa0-\xbf]")
 
 
 class UnreadablePayload(IntakeError):
@@ -55,32 +57,70 @@ def load_json(body: bytes) -> Any:
     return document
 
 
-def check_document(document: Any, body: bytes | None = None) -> None:
+def check_document(document: Any, body: bytes) -> None:
     """Raise UnreadablePayload for nesting past MAX_DEPTH or text with NUL or a lone
-    surrogate. With the raw `body`, walks only what its bytes say could be wrong."""
-    depth_risk = body is None or body.count(b"[") + body.count(b"{") > MAX_DEPTH
-    text_risk = body is None or _SUSPECT.search(body) is not None
-    if depth_risk or text_risk:
-        _walk(document, text_risk)
+    surrogate; `body` is the raw bytes `document` was decoded from."""
+    if body.count(b"[") + body.count(b"{") > MAX_DEPTH and _too_deep_at(document):
+        _name_the_field(document)
+    if _suspect(body) and _unstorable_text(document):
+        _name_the_field(document)
 
 
-def _walk(document: Any, check_text: bool) -> None:
+def _suspect(body: bytes) -> bool:
+    """Whether the bytes could decode to unstorable text (memchr-fast when they cannot)."""
+    if b"\\u" in body and _SUSPECT_ESCAPE.search(body):
+        return True
+    return b"\xed" in body and _SUSPECT_RAW.search(body) is not None
+
+
+def _too_deep_at(document: Any) -> bool:
+    """Whether containers nest past MAX_DEPTH: level by level, containers only, no paths
+    (a hot path for large payloads, hence the plain loops and exact type tests)."""
+    level = [document] if type(document) in (dict, list) else []
+    for _ in range(MAX_DEPTH):
+        deeper = []
+        for value in level:
+            for item in value.values() if type(value) is dict else value:
+                if type(item) is dict or type(item) is list:
+                    deeper.append(item)
+        if not deeper:
+            return False
+        level = deeper
+    return True
+
+
+def _unstorable_text(document: Any) -> bool:
+    stack = [document]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            if _UNSTORABLE.search(value):
+                return True
+        elif isinstance(value, dict):
+            if any(_UNSTORABLE.search(key) for key in value):
+                return True
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return False
+
+
+def _name_the_field(document: Any) -> None:
+    """The slow walk, for a document already known to be refused: raise naming the first
+    field that is too deep or holds unstorable text."""
     stack: list[tuple[str, Any, int]] = [("$", document, 0)]
     while stack:
         path, value, depth = stack.pop()
         if isinstance(value, str):
-            if check_text:
-                _check_text(path, value)
-            continue
-        if not isinstance(value, dict | list):
-            continue
-        if depth >= MAX_DEPTH:
-            raise _too_deep(path)
-        items = value.items() if isinstance(value, dict) else enumerate(value)
-        for key, item in items:
-            if isinstance(key, str) and check_text:
-                _check_text(child(path, key), key, is_key=True)
-            stack.append((child(path, key), item, depth + 1))
+            _check_text(path, value)
+        elif isinstance(value, dict | list):
+            if depth >= MAX_DEPTH:
+                raise _too_deep(path)
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            for key, item in items:
+                if isinstance(key, str):
+                    _check_text(child(path, key), key, is_key=True)
+                stack.append((child(path, key), item, depth + 1))
 
 
 def _check_text(path: str, text: str, *, is_key: bool = False) -> None:
