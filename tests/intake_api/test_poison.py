@@ -179,3 +179,16 @@ def test_deep_nesting_is_a_400_problem_on_every_keyed_format(
         )
         assert og.status_code == 400 and "nested more than" in og.json()["message"]
     assert stored_alerts(runtime) == 0
+
+
+def test_without_the_writer_a_poison_event_is_refused_alone_too(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The path without group commit (the app not started) classifies failures the same way."""
+    monkeypatch.setattr(intake_routes, "load_json", json.loads)
+    client = TestClient(create_app(runtime))  # no `with`: no lifespan, no writer
+    assert not runtime.intake_writer.running
+    bad = client.post("/v2/enqueue", content=pd_event(runtime, 1, BAD_TEXT["surrogate"]))
+    assert bad.status_code == 400 and "the event was refused" in bad.json()["message"]
+    good = client.post("/v2/enqueue", content=pd_event(runtime, 2, "disk full"))
+    assert good.status_code == 202 and stored_alerts(runtime) == 1

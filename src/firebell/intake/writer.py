@@ -109,7 +109,8 @@ class IntakeWriter:
                 for job in batch:
                     _settle(job, False, exc)
             elif len(batch) == 1:  # the job failed for a reason of its own
-                log.warning("intake event refused: %s", _reason(exc))
+                bug = not isinstance(exc, DBAPIError | IntakeError)  # then keep the trace
+                log.warning("intake event refused: %s", _reason(exc), exc_info=bug)
                 _settle(batch[0], False, rejection(exc))
             else:
                 # Somebody's event failed the batch, which was rolled back: bisect, so the
