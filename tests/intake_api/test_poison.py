@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from firebell.api.app import create_app
 from firebell.api.routes import intake as intake_routes
+from firebell.intake.ingest import Ingestor
 from firebell.runtime import Runtime
 from firebell.store.models import Alert
 
@@ -149,7 +150,7 @@ def test_a_database_that_is_down_answers_503(
         if identities:  # not the test's own blocker: the database "goes away" after it
             raise OperationalError("SELECT 1", {}, Exception("connection refused"))
 
-    monkeypatch.setattr(intake_routes.Ingestor, "prefetch", staticmethod(down))
+    monkeypatch.setattr(Ingestor, "prefetch", staticmethod(down))
     bodies = [pd_event(runtime, n, "fine") for n in range(5)]
     responses, _ = asyncio.run(send_batch(app, runtime, bodies))
     assert [r.status_code for r in responses] == [503] * 5
