@@ -16,6 +16,7 @@ import pytest
 from jinja2 import StrictUndefined, meta, nodes
 from jinja2.sandbox import SandboxedEnvironment
 
+from firebell.comms.guard import leaks
 from firebell.playbook.durations import Span
 from firebell.playbook.loader import DEFAULT_PLAYBOOK_PATH, LoadedPlaybook, load_playbook
 from firebell.playbook.schema import Playbook
@@ -574,8 +575,14 @@ def test_war_room_channel_name_and_topic(pb: Playbook) -> None:
     )
 
 
+def found_leaks(pb: Playbook, text: str) -> list[str]:
+    rules = pb.communications
+    return leaks(
+        text, rules.customer_message_forbidden_patterns, rules.customer_message_allowed_patterns
+    )
+
+
 def test_customer_messages_pass_the_forbidden_patterns(pb: Playbook) -> None:
-    patterns = [re.compile(p) for p in pb.communications.customer_message_forbidden_patterns]
     env = sandbox()
     checked = 0
     for family in pb.communications.templates.values():
@@ -586,8 +593,7 @@ def test_customer_messages_pass_the_forbidden_patterns(pb: Playbook) -> None:
                 if text is None:
                     continue
                 rendered = env.from_string(text).render(SAMPLE_CONTEXT)
-                hits = [p.pattern for p in patterns if p.search(rendered)]
-                assert not hits, hits
+                assert not found_leaks(pb, rendered)
             checked += 1
     assert checked == 8
 
@@ -605,8 +611,19 @@ def test_customer_messages_pass_the_forbidden_patterns(pb: Playbook) -> None:
     ],
 )
 def test_forbidden_patterns_catch_leaks(pb: Playbook, leak: str) -> None:
-    patterns = [re.compile(p) for p in pb.communications.customer_message_forbidden_patterns]
-    assert any(p.search(f"Root cause: {leak} failed.") for p in patterns)
+    assert found_leaks(pb, f"Root cause: {leak} failed.")
+
+
+@pytest.mark.parametrize(
+    "text", ["write to support@aurigraph.io", "Security@aurigraph.io", "see aurigraph.io"]
+)
+def test_the_public_addresses_are_allowed(pb: Playbook, text: str) -> None:
+    assert found_leaks(pb, text) == []
+
+
+def test_an_allowed_address_does_not_hide_a_staff_one(pb: Playbook) -> None:
+    text = "support@aurigraph.io, x.support@aurigraph.io and bob@aurigraph.io"
+    assert found_leaks(pb, text) == ["x.support@aurigraph.io", "bob@aurigraph.io"]
 
 
 # --- war room, post-mortems ---------------------------------------------------------

@@ -8,8 +8,9 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from firebell.auth.principal import Principal, Role
-from firebell.auth.tokens import authenticate
+from firebell.auth.tokens import identify, touch
 from firebell.runtime import Runtime
+from firebell.store.db import reading, transaction
 
 _bearer = HTTPBearer(auto_error=False, description="An API token: `firebell token create`")
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
@@ -30,9 +31,13 @@ def require(role: Role) -> Callable[..., Principal]:
                 401, "missing 'Authorization: Bearer <token>' header", headers=_CHALLENGE
             )
         runtime = runtime_of(request)
-        with runtime.sessions() as session:
-            principal = authenticate(session, credentials.credentials, runtime.clock.now())
-            session.commit()  # the last-used time, when it was due
+        now = runtime.clock.now()
+        with reading(runtime.sessions) as session:  # never waits behind a writer
+            principal, due = identify(session, credentials.credentials, now)
+        if principal is not None and principal.token_id is not None and due:
+            # the last-used time, at most once a minute per token: only then a write
+            with transaction(runtime.sessions) as session:
+                touch(session, principal.token_id, now)
         if principal is None:
             raise HTTPException(
                 401, "the API token is not valid or was revoked", headers=_CHALLENGE

@@ -78,13 +78,20 @@ def needs_touch(last_used_at: datetime | None, now: datetime) -> bool:
 def authenticate(session: Session, token: str, now: datetime) -> Principal | None:
     """The token's principal, or None if it is unknown, revoked or expired. Records the
     last use in the caller's session when due: the caller commits."""
+    principal, due = identify(session, token, now)
+    if principal is not None and principal.token_id is not None and due:
+        touch(session, principal.token_id, now)  # the caller commits
+    return principal
+
+
+def identify(session: Session, token: str, now: datetime) -> tuple[Principal | None, bool]:
+    """`authenticate` without writing (for a read-only session): the principal, and
+    whether its last use is due to be recorded (see `touch`)."""
     row = session.scalars(select(ApiToken).where(ApiToken.digest == digest(token))).first()
     if row is None or not TokenState(row.revoked_at, row.expires_at).usable(now):
-        return None
-    if needs_touch(row.last_used_at, now):
-        touch(session, row.id, now)  # the caller commits
+        return None, False
     role: Role = row.role  # type: ignore[assignment]
-    return Principal(row.name, role, row.id)
+    return Principal(row.name, role, row.id), needs_touch(row.last_used_at, now)
 
 
 def touch(session: Session, token_id: int, now: datetime) -> None:

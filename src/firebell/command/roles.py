@@ -16,7 +16,7 @@ from firebell.incidents import lifecycle
 from firebell.incidents.lifecycle import Change
 from firebell.incidents.service import IncidentService, record
 from firebell.playbook.schema import Playbook
-from firebell.store.db import transaction
+from firebell.store.db import reading, transaction
 from firebell.store.models import Incident, RoleAssignment, Task
 
 TASK_STEPS = {"acknowledged": ("assigned",), "done": ("assigned", "acknowledged")}
@@ -147,7 +147,7 @@ class IncidentCommand:
         ]
 
     def roles(self, number: int, actor: Principal) -> dict[str, Any]:
-        with self.sessions() as session:
+        with reading(self.sessions) as session:
             incident = self.incidents.get(number, actor)
             held = self.holders(session, number)
             history = [
@@ -250,7 +250,7 @@ class IncidentCommand:
 
     def tasks(self, number: int, actor: Principal, open_only: bool = False) -> list[Task]:
         self.incidents.get(number, actor)
-        with self.sessions() as session:
+        with reading(self.sessions) as session:
             query = select(Task).where(Task.incident_id == number)
             if open_only:
                 query = query.where(Task.status != "done")

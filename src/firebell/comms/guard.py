@@ -1,22 +1,23 @@
-"""Checks before a message leaves: nothing internal reaches an external audience (pure)."""
+"""Checks before a message leaves: nothing internal reaches an external audience (pure).
+
+The forbidden patterns come from the playbook, so they run on RE2 (`firebell.patterns`):
+a message of any length is checked in time linear in its length.
+"""
 
 from __future__ import annotations
 
-import re
-from functools import lru_cache
+from firebell import patterns
 
 
-@lru_cache(maxsize=256)
-def _compiled(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
-
-
-def leaks(text: str, patterns: list[str]) -> list[str]:
-    """The forbidden snippets found (empty when the text is clean)."""
-    found: list[str] = []
-    for pattern in patterns:
-        for match in _compiled(pattern).finditer(text):
-            snippet = match.group(0)
-            if snippet not in found:
-                found.append(snippet)
+def leaks(text: str, forbidden: list[str], allowed: list[str] | None = None) -> list[str]:
+    """The forbidden snippets found that no `allowed` pattern matches in full (empty when
+    the text is clean). A text longer than a pattern search looks at is itself a finding:
+    its tail could not be checked."""
+    found = [
+        snippet
+        for snippet in patterns.snippets(forbidden, text)
+        if not any(patterns.fullmatch(pattern, snippet) for pattern in allowed or ())
+    ]
+    if forbidden and patterns.too_long(text):
+        found.append(f"<more than {patterns.MAX_TEXT} characters, too long to check>")
     return found

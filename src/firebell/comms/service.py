@@ -127,7 +127,12 @@ class Comms:
         problems = []
         if external:
             text = "\n".join(filter(None, [subject, title, body]))
-            found = leaks(text, self.playbook.communications.customer_message_forbidden_patterns)
+            rules = self.playbook.communications
+            found = leaks(
+                text,
+                rules.customer_message_forbidden_patterns,
+                rules.customer_message_allowed_patterns,
+            )
             problems = [
                 f"contains '{snippet}', which must not reach customers" for snippet in found
             ]

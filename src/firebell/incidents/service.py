@@ -22,7 +22,7 @@ from firebell.incidents import lifecycle, visibility
 from firebell.incidents.lifecycle import Change, IncidentState
 from firebell.incidents.timeline_pages import DEFAULT_LIMIT, TimelinePage, read_page
 from firebell.playbook.loader import LoadedPlaybook
-from firebell.store.db import transaction
+from firebell.store.db import reading, transaction
 from firebell.store.models import Base, Incident, TimelineEvent
 
 Hook = Callable[[Session, Incident, Change, datetime], None]
@@ -288,11 +288,11 @@ class IncidentService:
     # --- reads -----------------------------------------------------------------------
 
     def get(self, number: int, actor: Principal) -> Incident:
-        with self.sessions() as session:
+        with reading(self.sessions) as session:
             return self.visible(session, session.get(Incident, number), number, actor)
 
     def timeline(self, number: int, actor: Principal) -> list[TimelineEvent]:
-        with self.sessions() as session:
+        with reading(self.sessions) as session:
             self.visible(session, session.get(Incident, number), number, actor)
             query = (
                 select(TimelineEvent)
@@ -305,7 +305,7 @@ class IncidentService:
         self, number: int, actor: Principal, limit: int = DEFAULT_LIMIT, cursor: str | None = None
     ) -> TimelinePage:
         """One page of the timeline, newest first (see timeline_pages)."""
-        with self.sessions() as session:
+        with reading(self.sessions) as session:
             self.visible(session, session.get(Incident, number), number, actor)
             return read_page(session, number, limit, cursor)
 
@@ -322,7 +322,7 @@ class IncidentService:
         if filters.until:
             query = query.where(Incident.declared_at < filters.until)
         query = query.where(self.visible_clause(actor))
-        with self.sessions() as session:
+        with reading(self.sessions) as session:
             total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
             if filters.cursor is not None:
                 query = query.where(Incident.id < filters.cursor)

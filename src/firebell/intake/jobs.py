@@ -23,7 +23,7 @@ from firebell.intake.batch import Batch
 from firebell.intake.event import AlertEvent, GroupEvent
 from firebell.intake.ingest import Ingestor, Outcome, buffered_writes, identity
 from firebell.intake.integrations import LiveIntegration
-from firebell.intake.writer import Work
+from firebell.intake.writer import Work, rejection, unavailable
 from firebell.runtime import Runtime
 from firebell.store.db import INTAKE_LOCK, serialize, transaction
 
@@ -63,15 +63,21 @@ def prefetch(session: Session, works: list[Work], batch: Batch) -> None:
 
 def _alone(runtime: Runtime, work: Work) -> Any:
     """Without the group-commit writer (it starts with the app): a transaction of its own."""
-    with transaction(runtime.sessions) as session:
-        serialize(session, INTAKE_LOCK)
-        batch = Batch()
-        with buffered_writes(session, batch):
-            return work(session, runtime.clock.now(), batch)
+    try:
+        with transaction(runtime.sessions) as session:
+            serialize(session, INTAKE_LOCK)
+            batch = Batch()
+            with buffered_writes(session, batch):
+                return work(session, runtime.clock.now(), batch)
+    except Exception as exc:  # classified as the writer does: 503 only if unavailable
+        if unavailable(exc):
+            raise
+        raise rejection(exc) from exc
 
 
 async def run(runtime: Runtime, work: Work) -> Any:
-    """Commit one piece of work (raises SQLAlchemyError if the database failed)."""
+    """Commit one piece of work (raises SQLAlchemyError if the database failed,
+    EventRejected or IntakeError if the work failed on its own)."""
     if runtime.intake_writer.running:
         return await runtime.intake_writer.submit(work)
     return await run_in_threadpool(_alone, runtime, work)

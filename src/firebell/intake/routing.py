@@ -9,18 +9,18 @@ Matchers follow Alertmanager's: ``=`` equal, ``!=`` not equal, ``=~`` regex, ``!
 regex; regexes are anchored (``fullmatch``), a missing label or empty field reads as ``""`` (so
 ``team!="db"`` matches alerts with no ``team`` label). Fields: ``labels.<name>`` or one of
 ``summary``, ``source``, ``format``, ``severity_hint``, ``action``, ``dedup_key``,
-``fingerprint``. Bad fields or regexes raise ValueError when the rule is built, so a playbook
+``fingerprint``. Regexes run on RE2 (`firebell.patterns`: linear time, no backreferences or
+look-around). Bad fields or regexes raise ValueError when the rule is built, so a playbook
 fails to load instead of misrouting.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from typing import Literal
 
+from firebell import patterns
 from firebell.intake.classify import SEVERITIES, Severity
 from firebell.intake.event import AlertEvent, GroupEvent
 
@@ -28,11 +28,6 @@ MatchOp = Literal["=", "!=", "=~", "!~"]
 EVENT_FIELDS = frozenset(
     {"summary", "source", "format", "severity_hint", "action", "dedup_key", "fingerprint"}
 )
-
-
-@lru_cache(maxsize=512)
-def _regex(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
 
 
 @dataclass(frozen=True)
@@ -53,9 +48,9 @@ class Matcher:
             raise ValueError(f"unknown operator {self.op!r}: use =, !=, =~ or !~")
         if self.op in ("=~", "!~"):
             try:
-                _regex(self.value)
-            except re.error as exc:
-                raise ValueError(f"bad regex {self.value!r} for {self.field}: {exc}") from None
+                patterns.check(self.value)
+            except patterns.PatternError as exc:
+                raise ValueError(f"the regex {self.value!r} for {self.field} {exc}") from None
 
     def matches(self, event: AlertEvent) -> bool:
         if self.field.startswith("labels."):
@@ -66,7 +61,7 @@ class Matcher:
             return bool(actual == self.value)
         if self.op == "!=":
             return bool(actual != self.value)
-        found = _regex(self.value).fullmatch(actual) is not None
+        found = patterns.fullmatch(self.value, actual)
         return found if self.op == "=~" else not found
 
 

@@ -3,8 +3,10 @@
 An intake request parses its payload on the event loop, hands the storage work to this
 writer and waits. The writer takes every job queued so far (up to `max_batch`), runs them
 in one transaction, commits once, and only then answers each request. If one job fails
-for a reason of its own, the batch is rolled back and each job re-run alone, so only
-that request gets the error. Durability is unchanged — a
+for a reason of its own (text a driver cannot encode, a constraint, a bug), the batch is
+rolled back and bisected until the failing job stands alone: the others commit and only
+that request gets the error (400, see `EventRejected`); only a database that is really
+unavailable fails every request of the batch (503). Durability is unchanged — a
 2xx still means committed — but the cost of a transaction is shared by the batch and
 writers never queue on the database's write lock.
 """
@@ -21,11 +23,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import (
+    DBAPIError,
+    DisconnectionError,
+    InterfaceError,
+    OperationalError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from firebell.clock import Clock
 from firebell.intake.batch import Batch
+from firebell.intake.errors import IntakeError
 from firebell.intake.ingest import buffered_writes
 from firebell.store.db import INTAKE_LOCK, serialize, transaction
 
@@ -96,28 +105,25 @@ class IntakeWriter:
     def _write(self, batch: list[_Job]) -> None:
         try:
             outcomes = self._together(batch)
-        except _JobFailed:
-            # A job failed for a reason of its own (not the database): the batch was rolled
-            # back; run each job alone so only that one answers with an error.
-            for job in batch:
-                try:
-                    result = self._together([job])
-                except _JobFailed as failed:
-                    _settle(job, False, failed.error)
-                except Exception as exc:
+        except Exception as exc:
+            if unavailable(exc):  # the database failed: every request answers 503
+                for job in batch:
                     _settle(job, False, exc)
-                else:
-                    _settle(job, True, result[0])
-            return
-        except Exception as exc:  # the database failed: every request answers 503
-            for job in batch:
-                _settle(job, False, exc)
+            elif len(batch) == 1:  # the job failed for a reason of its own
+                bug = not isinstance(exc, DBAPIError | IntakeError)  # then keep the trace
+                log.warning("intake event refused: %s", _reason(exc), exc_info=bug)
+                _settle(batch[0], False, rejection(exc))
+            else:
+                # Somebody's event failed the batch, which was rolled back: bisect, so the
+                # culprit is found in O(log n) transactions and everyone else commits.
+                middle = len(batch) // 2
+                self._write(batch[:middle])
+                self._write(batch[middle:])
             return
         for job, value in zip(batch, outcomes, strict=True):
             _settle(job, True, value)
 
     def _together(self, batch: list[_Job]) -> list[Any]:
-        outcomes: list[Any] = []
         with transaction(self.sessions) as session:
             serialize(session, INTAKE_LOCK)  # across processes, then read the clock:
             now = self.clock.now()  # events are never stamped before what they follow
@@ -125,21 +131,40 @@ class IntakeWriter:
             if self.prepare is not None:
                 self.prepare(session, [job.work for job in batch], shared)
             with buffered_writes(session, shared):
-                for job in batch:
-                    try:
-                        outcomes.append(job.work(session, now, shared))
-                    except SQLAlchemyError:
-                        raise
-                    except Exception as exc:
-                        log.exception("intake job failed")
-                        raise _JobFailed(exc) from exc
-        return outcomes
+                return [job.work(session, now, shared) for job in batch]
 
 
-class _JobFailed(Exception):
-    def __init__(self, error: Exception) -> None:
-        super().__init__(str(error))
-        self.error = error
+class EventRejected(Exception):
+    """An event that fails even alone (not the database's fault): answered 400, so its
+    sender stops retrying it while everyone else's events are stored."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+_UNAVAILABLE = (OperationalError, InterfaceError, DisconnectionError, PoolTimeout)
+
+
+def unavailable(exc: BaseException) -> bool:
+    """The database itself failed (gone, locked, out of connections): worth a retry."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, _UNAVAILABLE)
+
+
+def rejection(exc: Exception) -> Exception:
+    """What a job that failed alone answers: its own IntakeError, else EventRejected."""
+    return exc if isinstance(exc, IntakeError) else EventRejected(_reason(exc))
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        text = f"the database refused it: {exc.orig}"
+    else:
+        text = f"it could not be stored: {type(exc).__name__}: {exc}"
+    first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    return first[:300]
 
 
 def _settle(job: _Job, ok: bool, value: Any) -> None:

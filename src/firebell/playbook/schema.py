@@ -13,8 +13,17 @@ from datetime import datetime, time
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
+from firebell import patterns
 from firebell.playbook.alerting import Grouping, WhenAllResolved
 from firebell.playbook.durations import Span
 from firebell.playbook.learning import Learning
@@ -355,15 +364,21 @@ class Communications(Strict):
     audiences: list[Audience] = []
     templates: dict[Identifier, TemplateFamily] = {}
     customer_message_forbidden_patterns: list[str] = []
+    customer_message_allowed_patterns: list[str] = Field(
+        default=[],
+        description="What a forbidden pattern finds is allowed when one of these matches "
+        "all of it (RE2 has no look-around to express exceptions inside one pattern).",
+    )
 
-    @model_validator(mode="after")
-    def _patterns_compile(self) -> Communications:
-        for pattern in self.customer_message_forbidden_patterns:
+    @field_validator("customer_message_forbidden_patterns", "customer_message_allowed_patterns")
+    @classmethod
+    def _patterns_compile(cls, value: list[str]) -> list[str]:
+        for pattern in value:
             try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"pattern {pattern!r} is not a valid regex: {exc}") from None
-        return self
+                patterns.check(pattern, empty_ok=False)
+            except patterns.PatternError as exc:
+                raise ValueError(f"the pattern {pattern!r} {exc}") from None
+        return value
 
 
 # --- war room ---------------------------------------------------------------------------
@@ -648,11 +663,21 @@ SeverityId = Literal["P0", "P1", "P2", "P3"]
 
 
 class RouteMatcher(Strict):
-    """Alertmanager-style: `labels.<name>` or an event field, compared with = != =~ !~."""
+    """Alertmanager-style: `labels.<name>` or an event field, compared with = != =~ !~
+    (regexes on RE2, see `firebell.patterns`)."""
 
     field: str
     op: Literal["=", "!=", "=~", "!~"] = "="
     value: str
+
+    @model_validator(mode="after")
+    def _regex_compiles(self) -> RouteMatcher:
+        if self.op in ("=~", "!~"):
+            try:
+                patterns.check(self.value)
+            except patterns.PatternError as exc:
+                raise ValueError(f"the regex {self.value!r} {exc}") from None
+        return self
 
 
 class RouteRule(Strict):

@@ -23,7 +23,7 @@ from firebell.incidents import visibility
 from firebell.incidents.lifecycle import OPEN_STATUSES
 from firebell.paging.schedules import schedule_model
 from firebell.playbook.schema import Playbook
-from firebell.store.db import transaction
+from firebell.store.db import reading, transaction
 from firebell.store.models import HandoffNote, Incident, ScheduleOverride
 
 _WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
@@ -103,7 +103,7 @@ class Schedules:
         if until <= since:
             raise Invalid.field("until", "must be after since")
         _cap(since, until)
-        with self.sessions() as session:
+        with reading(self.sessions) as session:
             return oncall.final_schedule(self.model(session, schedule_id), since, until)
 
     def oncalls(
@@ -119,7 +119,7 @@ class Schedules:
         _cap(since, until)
         instant = since == until
         result: list[OnCallEntry] = []
-        with self.sessions() as session:
+        with reading(self.sessions) as session:
             finals: dict[str, list[tuple[str, datetime | None, datetime | None]]] = {}
             for policy in self.playbook.escalation_policies:
                 for number, level in enumerate(policy.levels, 1):
@@ -199,7 +199,7 @@ class Schedules:
 
     def list_overrides(self, schedule_id: str) -> list[ScheduleOverride]:
         self.require(schedule_id)
-        with self.sessions() as session:
+        with reading(self.sessions) as session:
             return list(
                 session.scalars(
                     select(ScheduleOverride)
@@ -308,7 +308,7 @@ class Schedules:
                 on_call.setdefault(user, []).extend(spans)
         incidents: dict[str, list[oncall.Interval]] = {}
         people = {p.id for p in self.playbook.people}
-        with self.sessions() as session:
+        with reading(self.sessions) as session:
             rows = session.scalars(
                 select(Incident).where(
                     Incident.acknowledged_at.is_not(None),

@@ -18,9 +18,15 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
+# Execution option of the connections `reading` hands out.
+READ_ONLY = "firebell_read_only"
+
+
 def _configure_sqlite(engine: Engine) -> None:
     """WAL for concurrent readers; BEGIN IMMEDIATE so a read-then-write transaction takes
-    the write lock up front (otherwise two acks could both read 'unacknowledged')."""
+    the write lock up front (otherwise two acks could both read 'unacknowledged'); but a
+    read-only session (`reading`) begins DEFERRED, so it never waits behind a writer, and
+    runs with `query_only` so it cannot write (and silently upgrade its lock) by mistake."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -34,7 +40,11 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = bool(connection.get_execution_options().get(READ_ONLY))
+        if connection.info.get(READ_ONLY, False) != read_only:  # per pooled connection
+            connection.exec_driver_sql(f"PRAGMA query_only={int(read_only)}")
+            connection.info[READ_ONLY] = read_only
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
@@ -46,6 +56,20 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: committed on success, rolled back on any error."""
     with factory() as session, session.begin():
         yield session
+
+
+@contextmanager
+def reading(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session for read-only work (token checks, lists, timelines, GETs): on SQLite its
+    transaction is deferred, so it reads a snapshot beside a writer instead of queueing
+    for the write lock; on both databases it is read-only, so a write there fails loudly.
+    Writes (anything read-then-written included) go through `transaction`."""
+    engine = factory.kw["bind"]
+    with factory(bind=engine.execution_options(**_READ_OPTIONS)) as session:
+        yield session
+
+
+_READ_OPTIONS: dict[str, Any] = {READ_ONLY: True, "postgresql_readonly": True}
 
 
 def ping(engine: Engine) -> None:

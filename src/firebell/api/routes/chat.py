@@ -29,7 +29,7 @@ from firebell.chat.signature import problem as signature_problem
 from firebell.errors import DomainError, NotFound
 from firebell.incidents.service import Declaration
 from firebell.runtime import Runtime
-from firebell.store.db import transaction
+from firebell.store.db import reading, transaction
 from firebell.store.models import ChatRequest, WarRoom
 
 router = APIRouter(prefix="/api/v1/chat/slack", tags=["chat"])
@@ -99,7 +99,7 @@ def _resolve_person(runtime: Runtime, name: str) -> str:
 def _incident_for(runtime: Runtime, command: ChatCommand, channel_id: str) -> int:
     if command.incident is not None:
         return command.incident
-    with runtime.sessions() as session:
+    with reading(runtime.sessions) as session:
         room = session.scalars(select(WarRoom).where(WarRoom.channel_id == channel_id)).first()
     if room is None:
         raise NotFound(
@@ -134,7 +134,7 @@ def _resolution_fields(runtime: Runtime, number: int, summary: str | None) -> di
     (template values come from the incident's facts first, then these)."""
     incident = runtime.incidents.get(number, Principal("firebell", "admin"))
     facts = incident.facts or {}
-    with runtime.sessions() as session:
+    with reading(runtime.sessions) as session:
         holders = runtime.command.holders(session, number)
     people = [p for names in holders.values() for p in names]
     if incident.commander:

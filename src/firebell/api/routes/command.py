@@ -11,7 +11,7 @@ from firebell.api.schemas import Body
 from firebell.api.security import Responder, Viewer, runtime_of
 from firebell.auth.principal import Principal
 from firebell.errors import NotFound
-from firebell.store.db import transaction
+from firebell.store.db import reading, transaction
 from firebell.store.models import Incident, Task, WarRoom
 
 router = APIRouter(prefix="/api/v1/incidents", tags=["incident command"])
@@ -105,7 +105,7 @@ def decide(
 def war_room(number: int, request: Request, actor: Principal = Viewer) -> dict[str, Any]:
     runtime = runtime_of(request)
     runtime.incidents.get(number, actor)
-    with runtime.sessions() as session:
+    with reading(runtime.sessions) as session:
         row = session.get(WarRoom, number)
         if row is None:
             raise NotFound(f"incident #{number} has no war room")

@@ -15,6 +15,7 @@ from firebell.api.security import Admin, Responder, Viewer, runtime_of
 from firebell.auth.principal import Principal
 from firebell.comms.context import RESERVED
 from firebell.comms.service import Rendered
+from firebell.store.db import reading
 from firebell.store.models import PublicUpdate
 
 router = APIRouter(prefix="/api/v1/incidents", tags=["communications"])
@@ -130,7 +131,7 @@ def approve_disclosure(
 def public_updates(number: int, request: Request, actor: Principal = Viewer) -> dict[str, Any]:
     runtime = runtime_of(request)
     runtime.incidents.get(number, actor)
-    with runtime.sessions() as session:
+    with reading(runtime.sessions) as session:
         rows = session.scalars(
             select(PublicUpdate).where(PublicUpdate.incident_id == number).order_by(PublicUpdate.id)
         )

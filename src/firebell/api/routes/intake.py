@@ -8,7 +8,6 @@ database cannot be reached the answer is 503, so the sender retries.
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -21,11 +20,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import BaseRoute
 
+from firebell.api.intake_limits import locked_out, wrong_key
 from firebell.api.problems import problem
 from firebell.api.ratelimit import retry_after
 from firebell.api.security import runtime_of
 from firebell.intake import jobs
 from firebell.intake.alertmanager import parse_alertmanager
+from firebell.intake.edge import UnreadablePayload, load_json
 from firebell.intake.errors import IntakeError
 from firebell.intake.event import AlertEvent, GroupEvent
 from firebell.intake.generic import parse_generic
@@ -34,6 +35,7 @@ from firebell.intake.ingest import Outcome
 from firebell.intake.integrations import LiveIntegration
 from firebell.intake.opsgenie import parse_opsgenie_action, parse_opsgenie_create
 from firebell.intake.pagerduty import pagerduty_error_body, parse_pagerduty
+from firebell.intake.writer import EventRejected
 from firebell.runtime import Runtime
 
 router = APIRouter(tags=["intake"])
@@ -61,13 +63,8 @@ async def read_body(request: Request, limit: int) -> bytes:
 
 
 def decode(body: bytes) -> Any:
-    """JSON or an IntakeError that says why not."""
-    if not body.strip():
-        raise IntakeError.single("$", "the body is empty; send a JSON document")
-    try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise IntakeError.single("$", f"the body is not valid JSON: {exc}") from None
+    """JSON that every database can store, or an IntakeError that says why not."""
+    return load_json(body)
 
 
 async def commit(
@@ -75,6 +72,10 @@ async def commit(
 ) -> Outcome | Response:
     try:
         return await store
+    except EventRejected as exc:  # this event alone cannot be stored; the others were
+        return on_error(400, f"the event was refused: {exc.reason}")
+    except IntakeError as exc:
+        return on_error(_status(exc), str(exc))
     except SQLAlchemyError as exc:
         # Nothing of the failed part was committed; 503 tells the sender to retry.
         return on_error(503, f"the database is unavailable ({type(exc).__name__}); retry")
@@ -89,15 +90,19 @@ def limited(runtime: Runtime, integration: LiveIntegration) -> float:
 
 def _problem_error(status: int, detail: str) -> Response:
     headers = {"Retry-After": "5"} if status == 503 else None
-    return problem(
-        status, "Service unavailable" if status == 503 else "Error", detail, headers=headers
-    )
+    title = {503: "Service unavailable", 400: "Event refused"}.get(status, "Error")
+    return problem(status, title, detail, headers=headers)
+
+
+def _status(exc: IntakeError) -> int:
+    """400 for a body that cannot be stored at all, 422 for one that breaks a format."""
+    return 400 if isinstance(exc, UnreadablePayload) else 422
 
 
 def _intake_problem(exc: IntakeError) -> Response:
     errors = [{"field": p.field, "reason": p.reason} for p in exc.problems]
     detail = "; ".join(f"{e['field']}: {e['reason']}" for e in errors)
-    return problem(422, "Invalid alert payload", detail, errors)
+    return problem(_status(exc), "Invalid alert payload", detail, errors)
 
 
 def _summary(outcome: Outcome) -> dict[str, Any]:
@@ -113,21 +118,34 @@ def _summary(outcome: Outcome) -> dict[str, Any]:
     }
 
 
+def _too_many(wait: float, detail: str) -> Response:
+    return problem(429, "Too many requests", detail, headers={"Retry-After": retry_after(wait)})
+
+
+def _keyed_integration(
+    runtime: Runtime, request: Request, key: str, fmt: str
+) -> LiveIntegration | Response:
+    """The integration a URL key names, or the 429/404 answer (see api.intake_limits)."""
+    if (wait := locked_out(runtime, request)) > 0:
+        return _too_many(wait, "too many requests with unknown intake keys from this address")
+    integration = runtime.integrations.find(key, fmt)
+    if integration is None:
+        wrong_key(runtime, request)
+        return problem(404, "Unknown integration", f"no {fmt} integration has this key")
+    if (wait := limited(runtime, integration)) > 0:
+        return _too_many(wait, f"integration '{integration.id}' is over its rate limit")
+    return integration
+
+
 async def _keyed_intake(
     request: Request, key: str, fmt: str, parse: Callable[[Any, LiveIntegration], Any]
 ) -> Response:
     """Shared path of the formats whose key is in the URL."""
     runtime = runtime_of(request)
-    integration = runtime.integrations.find(key, fmt)
-    if integration is None:
-        return problem(404, "Unknown integration", f"no {fmt} integration has this key")
-    if (wait := limited(runtime, integration)) > 0:
-        return problem(
-            429,
-            "Too many requests",
-            f"integration '{integration.id}' is over its rate limit",
-            headers={"Retry-After": retry_after(wait)},
-        )
+    found = _keyed_integration(runtime, request, key, fmt)
+    if isinstance(found, Response):
+        return found
+    integration = found
     try:
         body = await read_body(request, DEFAULT_LIMIT)
         if len(body) > PARSE_INLINE_LIMIT:  # a big payload is parsed off the event loop
@@ -176,9 +194,10 @@ async def generic(key: str, request: Request) -> Response:
 async def heartbeat(key: str, request: Request) -> Response:
     """A ping. Silence past the interval plus grace opens one alert; the next ping resolves it."""
     runtime = runtime_of(request)
-    integration = runtime.integrations.find(key, "heartbeat")
-    if integration is None:
-        return problem(404, "Unknown integration", "no heartbeat integration has this key")
+    found = _keyed_integration(runtime, request, key, "heartbeat")
+    if isinstance(found, Response):
+        return found
+    integration = found
 
     result = await commit(jobs.ping(runtime, integration), _problem_error)
     if isinstance(result, Response):
@@ -204,6 +223,10 @@ def _pd_error(status: int, message: str, errors: list[str] | None = None) -> JSO
 async def pagerduty_enqueue(request: Request) -> Response:
     """PagerDuty Events API v2: change only the URL of an existing PagerDuty sender."""
     runtime = runtime_of(request)
+    if (wait := locked_out(runtime, request)) > 0:
+        response = _pd_error(429, "Too many requests with unknown routing keys")
+        response.headers["Retry-After"] = retry_after(wait)
+        return response
     try:
         body = await read_body(request, PAGERDUTY_LIMIT)
         payload = decode(body)
@@ -214,6 +237,7 @@ async def pagerduty_enqueue(request: Request) -> Response:
         return JSONResponse(pagerduty_error_body(exc), status_code=400)
     integration = runtime.integrations.find(str(payload.get("routing_key", "")), "pagerduty")
     if integration is None:
+        wrong_key(runtime, request)
         return _pd_error(
             400, "Event object is invalid", ["routing_key: no PagerDuty integration has this key"]
         )
@@ -257,8 +281,11 @@ def _genie(request: Request, runtime: Runtime, started: float) -> LiveIntegratio
     scheme, _, key = header.partition(" ")
     if scheme.lower() != "geniekey" or not key.strip():
         return _og(401, "Authorization header must be 'GenieKey <integration key>'", started)
+    if locked_out(runtime, request) > 0:
+        return _og(429, "Too many requests with unknown keys", started)
     integration = runtime.integrations.find(key, "opsgenie")
     if integration is None:
+        wrong_key(runtime, request)
         return _og(401, "Key is not valid for any Opsgenie integration", started)
     if limited(runtime, integration) > 0:
         return _og(429, "Too many requests", started)
@@ -279,7 +306,9 @@ async def _opsgenie(request: Request, parse: Callable[[Any], AlertEvent]) -> Res
         return _og(413, f"Request body is larger than {DEFAULT_LIMIT} bytes", started)
     except IntakeError as exc:
         errors = [{"field": p.field, "reason": p.reason} for p in exc.problems]
-        return _og(422, "; ".join(f"{e['field']}: {e['reason']}" for e in errors), started, errors)
+        return _og(
+            _status(exc), "; ".join(f"{e['field']}: {e['reason']}" for e in errors), started, errors
+        )
     result = await commit(
         jobs.store(runtime, integration, [event]),
         lambda status, detail: _og(status, detail, started),

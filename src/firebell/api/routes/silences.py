@@ -14,7 +14,7 @@ from firebell.api.security import Responder, Viewer, runtime_of
 from firebell.auth.principal import Principal
 from firebell.errors import Invalid, NotFound
 from firebell.intake.routing import Matcher
-from firebell.store.db import transaction
+from firebell.store.db import reading, transaction
 from firebell.store.models import Silence
 
 router = APIRouter(prefix="/api/v1/silences", tags=["intake"])
@@ -89,7 +89,7 @@ def create(body: SilenceIn, request: Request, actor: Principal = Responder) -> d
 def list_silences(request: Request, _actor: Principal = Viewer) -> dict[str, Any]:
     runtime = runtime_of(request)
     now = runtime.clock.now()
-    with runtime.sessions() as session:
+    with reading(runtime.sessions) as session:
         rows = session.scalars(
             select(Silence).where(Silence.ends_at > now).order_by(Silence.starts_at)
         )
