@@ -58,11 +58,6 @@ class EscalateOut(BaseModel):
     level: int
 
 
-class TokenIn(Body):
-    name: str = Field(min_length=1, max_length=200)
-    role: Literal["viewer", "responder", "admin"]
-
-
 class SlaClockOut(BaseModel):
     name: Literal["response", "resolution", "next_update"]
     due_at: datetime
@@ -166,11 +161,7 @@ class TimelineEventOut(BaseModel):
 
 class Timeline(BaseModel):
     incident_id: int
-    events: list[TimelineEventOut]
-
-
-class TokenOut(BaseModel):
-    id: int
-    name: str
-    role: str
-    token: str = Field(description="Shown once; only a digest is stored.")
+    events: list[TimelineEventOut] = Field(description="Oldest first within the page.")
+    older: str | None = Field(
+        default=None, description="Cursor for the page of older events; null at the start."
+    )

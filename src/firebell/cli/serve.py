@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import logging
 import signal
 from pathlib import Path
 from typing import Annotated
@@ -12,6 +11,8 @@ import typer
 import uvicorn
 
 from firebell.api.app import create_app
+from firebell.api.slow_clients import GuardedH11
+from firebell.auth.log_redaction import configure_logging
 from firebell.auth.tokens import ensure_admin
 from firebell.cli.client import save_credentials
 from firebell.cli.playbook_commands import report
@@ -62,8 +63,7 @@ def serve(
     port: Annotated[int, typer.Option(envvar="FIREBELL_PORT")] = 8080,
 ) -> None:
     """Run firebell: HTTP API, web root and engine."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per migration is noise
+    configure_logging()  # redacted: no webhook URL or token reaches the log
     runtime = open_runtime(home, database_url, playbook, host=host, port=port)
     settings = runtime.settings
     with transaction(runtime.sessions) as session:
@@ -91,7 +91,10 @@ def serve(
     # ones (ORM state, JSON), and the default threshold (700) runs a pass every few.
     gc.set_threshold(50_000, 20, 20)
     try:
-        uvicorn.run(app, host=host, port=port, log_level="warning")
+        # GuardedH11: a 408 for request headers that do not arrive in time (slowloris).
+        uvicorn.run(
+            app, host=host, port=port, log_level="warning", http=GuardedH11, timeout_keep_alive=5
+        )
     finally:
         engine.shutdown()
         runtime.close()
@@ -103,6 +106,7 @@ def worker(
     playbook: PlaybookFile = None,
 ) -> None:
     """Run only the engine (timers and deliveries); on PostgreSQL run as many as you like."""
+    configure_logging()
     runtime = open_runtime(home, database_url, playbook)
     engine = EngineThread(runtime)
     if not engine.claim():

@@ -29,6 +29,7 @@ from firebell.errors import Invalid
 from firebell.incidents.service import Declaration, IncidentFilter
 from firebell.incidents.sla_clocks import SlaClock
 from firebell.incidents.sla_service import clocks_for
+from firebell.incidents.timeline_pages import DEFAULT_LIMIT, MAX_LIMIT
 from firebell.store.models import Incident
 
 router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
@@ -140,9 +141,17 @@ def resolve(
 
 
 @router.get("/{number}/timeline", response_model=Timeline)
-def timeline(number: int, request: Request, actor: Principal = Viewer) -> Timeline:
-    events = runtime_of(request).incidents.timeline(number, actor)
-    return Timeline(incident_id=number, events=[TimelineEventOut.of(e) for e in events])
+def timeline(
+    number: int,
+    request: Request,
+    actor: Principal = Viewer,
+    limit: int = Query(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
+    cursor: str | None = Query(default=None, max_length=200, description="from `older`"),
+) -> Timeline:
+    """The newest `limit` events (oldest first); follow `older` for earlier pages."""
+    page = runtime_of(request).incidents.timeline_page(number, actor, limit, cursor)
+    events = [TimelineEventOut.of(e) for e in page.events]
+    return Timeline(incident_id=number, events=events, older=page.older)
 
 
 @router.post("/{number}/escalate", response_model=EscalateOut)

@@ -1,7 +1,7 @@
 """console: users with passwords and a playbook person; server-side web sessions
 
 Revision ID: 0012
-Revises: 0006
+Revises: 0011
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 from firebell.store.types import UTCDateTime
 
 revision = "0012"
-down_revision = "0006"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
