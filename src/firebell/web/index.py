@@ -25,6 +25,7 @@ def index(request: Request) -> HTMLResponse:
 code{{background:#f3f3f3;padding:.1rem .3rem}}</style></head>
 <body><h1>firebell {escape(__version__)}</h1>
 <p>Incident response for <strong>{org}</strong>, playbook <code>{version}</code>.</p>
+<p><a href="/console/"><strong>Open the web console</strong></a></p>
 <ul><li><a href="/docs">API documentation</a>
  (OpenAPI at <a href="/openapi.json">/openapi.json</a>)</li>
 <li><a href="/healthz">/healthz</a> · <a href="/readyz">/readyz</a></li></ul>
