@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from firebell.api.ratelimit import TokenBuckets
 from firebell.auth.keys import derive, master_key
+from firebell.auth.principal import Principal
 from firebell.channels.base import Channel
 from firebell.channels.email import EmailChannel
 from firebell.channels.registry import build_channels
@@ -25,6 +26,7 @@ from firebell.command.watch import KIND as WATCH_KIND
 from firebell.command.watch import Watcher
 from firebell.comms.service import CADENCE, Comms
 from firebell.config import Settings
+from firebell.engine.wakeup import install as install_wakeup
 from firebell.engine.worker import Engine
 from firebell.incidents.service import IncidentService
 from firebell.intake import heartbeats
@@ -33,6 +35,11 @@ from firebell.intake.integrations import Integrations
 from firebell.intake.writer import IntakeWriter
 from firebell.paging.service import Pager
 from firebell.playbook.loader import LoadedPlaybook, load_playbook
+from firebell.postmortems import actions as action_items
+from firebell.postmortems import service as postmortems
+from firebell.postmortems import tickets
+from firebell.reports.delivery import MonthlyMailer
+from firebell.reports.service import Reports
 from firebell.schedules.handoffs import HandoffNotifier
 from firebell.schedules.service import Schedules
 from firebell.statuspage.maintenance import TIMER as MAINTENANCE_TIMER
@@ -41,6 +48,11 @@ from firebell.statuspage.webhook import SubscriberWebhook
 from firebell.store.db import make_engine, make_sessionmaker, transaction
 from firebell.store.migrate import upgrade
 from firebell.store.models import PlaybookVersion
+from firebell.store.private_files import prepare_sqlite, private_dir
+from firebell.workflows.automation import KIND as RULE_KIND
+from firebell.workflows.automation import Automation
+from firebell.workflows.drill_service import Drills
+from firebell.workflows.service import ActionPorts, Runbooks
 
 
 @dataclass
@@ -65,8 +77,16 @@ class Runtime:
     command: IncidentCommand = field(init=False)
     war_rooms: WarRooms = field(init=False)
     watcher: Watcher = field(init=False)
+    runbooks: Runbooks = field(init=False)
+    drills: Drills = field(init=False)
+    automation: Automation = field(init=False)
     handoffs: HandoffNotifier = field(init=False)
     status_page: StatusPageService = field(init=False)
+    postmortems: postmortems.Postmortems = field(init=False)
+    action_items: action_items.ActionItems = field(init=False)
+    reports: Reports = field(init=False)
+    ticket_sync: tickets.TicketSync = field(init=False)
+    monthly_mailer: MonthlyMailer = field(init=False)
 
     def __post_init__(self) -> None:
         self.webhook_secret = derive(self.master_key, "webhook-signing", 64)
@@ -104,8 +124,38 @@ class Runtime:
         self.channels["status_webhook"] = SubscriberWebhook(
             self.status_page.subscribers.webhook_secret
         )
+        self.postmortems = postmortems.Postmortems(
+            self.sessions, self.clock, self.playbook.playbook, self.incidents, self._sender
+        )
+        self.incidents.hooks.append(self.postmortems.on_change)
+        self.action_items = action_items.ActionItems(
+            self.sessions,
+            self.clock,
+            self.playbook.playbook,
+            self.incidents,
+            lambda: self.settings.channels.jira is not None,
+        )
+        self.reports = Reports(self.sessions, self.clock, lambda: self.playbook.playbook)
+        self.monthly_mailer = MonthlyMailer(
+            self.sessions, self.clock, self.playbook.playbook, self.reports
+        )
+        self.ticket_sync = tickets.TicketSync(
+            self.sessions, self.clock, self.playbook.playbook, self._jira_tickets
+        )
         self.integrations = Integrations(self.playbook.playbook, self.master_key)
-        self.ingestor = Ingestor(self.incidents)
+        self.runbooks = self._runbooks()
+        self.drills = Drills(self.sessions, self.clock, self.playbook.playbook, self.incidents)
+        self.automation = Automation(
+            lambda: self.playbook.playbook,
+            self.incidents,
+            self.pager,
+            self.comms,
+            self.command,
+            self.war_rooms,
+            self.runbooks,
+        )
+        self.incidents.hooks.append(self.automation.on_change)
+        self.ingestor = Ingestor(self.incidents, self.pager, lambda: set(self.channels))
         self.rate_limits = TokenBuckets()
         self.intake_writer = IntakeWriter(self.sessions, self.clock)
         self.schedules = Schedules(
@@ -123,6 +173,9 @@ class Runtime:
                 WATCH_KIND: self.watcher.fire,
                 "checkpoint": self.war_rooms.checkpoint,
                 MAINTENANCE_TIMER: self.status_page.maintenances.fire,
+                postmortems.KIND: self.postmortems.fire,
+                action_items.KIND: self.action_items.fire,
+                RULE_KIND: self.automation.fire,
             },
             throttles={
                 method: (limit.count, limit.per.approx())
@@ -130,11 +183,30 @@ class Runtime:
             },
             steps=[
                 self.war_rooms.open_pending,
+                self.ticket_sync.step,
+                self.monthly_mailer.step,
                 lambda: heartbeats.check_due(
                     self.sessions, self.clock, self.ingestor, lambda: self.integrations.by_id
                 ),
             ],
         )
+        install_wakeup(self.sessions, self.engine.wake)
+        if self.db.dialect.name == "postgresql":
+            self.engine.notify_url = self.settings.database_url
+
+    def _jira_tickets(self) -> tickets.JiraTickets | None:
+        jira = self.settings.channels.jira
+        if jira is None:
+            return None
+        return tickets.JiraTickets(
+            jira.base_url,
+            jira.email,
+            jira.api_token.get_secret_value(),
+            self.settings.channels.timeout,
+        )
+
+    def _sender(self) -> str:
+        return self.settings.smtp.sender if self.settings.smtp else "firebell@localhost"
 
     def chat_api(self) -> SlackApi | None:
         """The chat system's Web API, if one is configured (war rooms need it)."""
@@ -147,6 +219,26 @@ class Runtime:
             timeout=self.settings.channels.timeout,
         )
 
+    def _runbooks(self) -> Runbooks:
+        def notify(number: int, family: str, audience: str, actor: Principal) -> object:
+            return self.comms.notify(number, family, audience, {}, actor)
+
+        ports = ActionPorts(
+            open_war_room=self.war_rooms.request,
+            page=self.pager.page_people,
+            notify=notify,
+            add_task=self.command.add_task,
+            resolve_targets=self.pager.resolve,
+        )
+        return Runbooks(
+            self.sessions,
+            self.clock,
+            self.playbook.playbook,
+            self.incidents,
+            ports,
+            self.settings.runbook_allow,
+        )
+
     def close(self) -> None:
         self.db.dispose()
 
@@ -156,8 +248,8 @@ def build_runtime(
 ) -> Runtime:
     """Load the playbook (raising PlaybookError if invalid), open and migrate the database."""
     playbook = load_playbook(settings.playbook_path)
-    if settings.database_url.startswith("sqlite"):
-        settings.home.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.home)  # 0700: the database, secret key and cli.json live here
+    prepare_sqlite(settings.database_url)  # created 0600 before SQLite opens it
     db = make_engine(settings.database_url)
     if migrate:
         upgrade(db)

@@ -1,7 +1,7 @@
 """status page: component overrides, maintenance windows, subscribers
 
 Revision ID: 0013
-Revises: 0006
+Revises: 0012
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 import firebell.store.types
 
 revision = "0013"
-down_revision = "0006"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
