@@ -9,6 +9,8 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from firebell.runtime import Runtime
+from firebell.store.db import transaction
+from firebell.store.models import PublicUpdate
 from statuspage._support import H, declare, publish
 
 # The field names of Statuspage's documented public API v2
@@ -201,7 +203,7 @@ def test_override_is_on_the_timeline_and_on_the_page(
 
 
 def test_private_drill_and_unpublished_incidents_appear_nowhere(
-    status_client: TestClient, responder: H, admin: H
+    status_client: TestClient, responder: H, admin: H, runtime: Runtime
 ) -> None:
     private = declare(status_client, admin, title="Credential leak SECRETWORD", private=True)
     status_client.post(
@@ -211,7 +213,24 @@ def test_private_drill_and_unpublished_incidents_appear_nowhere(
     )
     publish(status_client, admin, private)  # even with an approved public update
     drill = declare(status_client, responder, title="Practice DRILLWORD", drill=True)
-    publish(status_client, responder, drill)
+    refused = status_client.post(
+        f"/api/v1/incidents/{drill}/notify",
+        headers=responder,
+        json={"template": "initial", "audience": "customers"},
+    )
+    assert refused.status_code == 403  # drills never tell customers
+    with transaction(runtime.sessions) as session:  # and if a row existed, still not shown
+        session.add(
+            PublicUpdate(
+                incident_id=drill,
+                status="investigating",
+                impact="major",
+                title="Practice DRILLWORD",
+                body="DRILLWORD body",
+                created_at=runtime.clock.now(),
+                created_by="test",
+            )
+        )
     declare(status_client, responder, title="Unannounced QUIETWORD")
     surfaces = [f"/api/v2/{doc}" for doc in DOCS] + ["/status", "/history.atom", "/history.rss"]
     for path in surfaces:

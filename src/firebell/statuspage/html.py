@@ -7,7 +7,6 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from feedgen.feed import FeedGenerator
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from firebell.statuspage import rules
@@ -179,6 +178,8 @@ def render_page(view: View, title: str, base: str) -> str:
 
 def feeds(view: View, title: str, page_url: str) -> tuple[bytes, bytes]:
     """Atom and RSS of incidents and maintenance, newest first."""
+    from feedgen.feed import FeedGenerator  # lxml: loaded on the first build, not at start
+
     fg = FeedGenerator()
     fg.id(page_url)
     fg.title(f"{title} status - incident history")
