@@ -29,6 +29,8 @@ class Settings:
     slack_signing_secret: str | None = None  # turns the chat command endpoints on
     bridge_base_url: str | None = None  # a Jitsi-style server: each war room gets a room
     channels: ChannelSettings = field(default_factory=ChannelSettings)
+    # Programs a runbook step may run (names or absolute paths); empty: running is off.
+    runbook_allow: frozenset[str] = frozenset()
 
     @property
     def base_url(self) -> str:
@@ -55,6 +57,11 @@ class Settings:
             channels=channel_settings_from_env(),
             slack_signing_secret=os.environ.get("FIREBELL_SLACK_SIGNING_SECRET") or None,
             bridge_base_url=os.environ.get("FIREBELL_BRIDGE_BASE_URL") or None,
+            runbook_allow=frozenset(
+                p.strip()
+                for p in os.environ.get("FIREBELL_RUNBOOK_ALLOW", "").split(",")
+                if p.strip()
+            ),
             home=home,
             database_url=url,
             playbook_path=pb,
@@ -75,4 +82,7 @@ def smtp_from_env() -> SmtpSettings | None:
         username=os.environ.get("FIREBELL_SMTP_USERNAME") or None,
         password=os.environ.get("FIREBELL_SMTP_PASSWORD") or None,
         starttls=os.environ.get("FIREBELL_SMTP_STARTTLS", "").lower() in ("1", "true", "yes"),
+        allow_plaintext_auth=os.environ.get("FIREBELL_SMTP_ALLOW_PLAINTEXT_AUTH", "").lower()
+        in ("1", "true", "yes"),
+        cafile=os.environ.get("FIREBELL_SMTP_CA_FILE") or None,
     )

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from firebell.api.ratelimit import TokenBuckets
 from firebell.auth.keys import derive, master_key
+from firebell.auth.principal import Principal
 from firebell.channels.base import Channel
 from firebell.channels.email import EmailChannel
 from firebell.channels.registry import build_channels
@@ -25,6 +26,7 @@ from firebell.command.watch import KIND as WATCH_KIND
 from firebell.command.watch import Watcher
 from firebell.comms.service import CADENCE, Comms
 from firebell.config import Settings
+from firebell.engine.wakeup import install as install_wakeup
 from firebell.engine.worker import Engine
 from firebell.incidents.service import IncidentService
 from firebell.intake import heartbeats
@@ -40,9 +42,17 @@ from firebell.reports.delivery import MonthlyMailer
 from firebell.reports.service import Reports
 from firebell.schedules.handoffs import HandoffNotifier
 from firebell.schedules.service import Schedules
+from firebell.statuspage.maintenance import TIMER as MAINTENANCE_TIMER
+from firebell.statuspage.service import StatusPageService
+from firebell.statuspage.webhook import SubscriberWebhook
 from firebell.store.db import make_engine, make_sessionmaker, transaction
 from firebell.store.migrate import upgrade
 from firebell.store.models import PlaybookVersion
+from firebell.store.private_files import prepare_sqlite, private_dir
+from firebell.workflows.automation import KIND as RULE_KIND
+from firebell.workflows.automation import Automation
+from firebell.workflows.drill_service import Drills
+from firebell.workflows.service import ActionPorts, Runbooks
 
 
 @dataclass
@@ -67,7 +77,11 @@ class Runtime:
     command: IncidentCommand = field(init=False)
     war_rooms: WarRooms = field(init=False)
     watcher: Watcher = field(init=False)
+    runbooks: Runbooks = field(init=False)
+    drills: Drills = field(init=False)
+    automation: Automation = field(init=False)
     handoffs: HandoffNotifier = field(init=False)
+    status_page: StatusPageService = field(init=False)
     postmortems: postmortems.Postmortems = field(init=False)
     action_items: action_items.ActionItems = field(init=False)
     reports: Reports = field(init=False)
@@ -99,6 +113,17 @@ class Runtime:
             self.playbook.playbook, self.incidents, self.command, self.war_rooms, self.pager
         )
         self.incidents.hooks.append(self.watcher.on_change)
+        self.status_page = StatusPageService(
+            self.sessions,
+            self.clock,
+            lambda: self.playbook.playbook,
+            self.master_key,
+            self.settings.base_url,
+        )
+        self.comms.customer_fanout = self.status_page.customer_fanout
+        self.channels["status_webhook"] = SubscriberWebhook(
+            self.status_page.subscribers.webhook_secret
+        )
         self.postmortems = postmortems.Postmortems(
             self.sessions, self.clock, self.playbook.playbook, self.incidents, self._sender
         )
@@ -118,7 +143,19 @@ class Runtime:
             self.sessions, self.clock, self.playbook.playbook, self._jira_tickets
         )
         self.integrations = Integrations(self.playbook.playbook, self.master_key)
-        self.ingestor = Ingestor(self.incidents)
+        self.runbooks = self._runbooks()
+        self.drills = Drills(self.sessions, self.clock, self.playbook.playbook, self.incidents)
+        self.automation = Automation(
+            lambda: self.playbook.playbook,
+            self.incidents,
+            self.pager,
+            self.comms,
+            self.command,
+            self.war_rooms,
+            self.runbooks,
+        )
+        self.incidents.hooks.append(self.automation.on_change)
+        self.ingestor = Ingestor(self.incidents, self.pager, lambda: set(self.channels))
         self.rate_limits = TokenBuckets()
         self.intake_writer = IntakeWriter(self.sessions, self.clock)
         self.schedules = Schedules(
@@ -135,8 +172,10 @@ class Runtime:
                 CADENCE: self.comms.fire,
                 WATCH_KIND: self.watcher.fire,
                 "checkpoint": self.war_rooms.checkpoint,
+                MAINTENANCE_TIMER: self.status_page.maintenances.fire,
                 postmortems.KIND: self.postmortems.fire,
                 action_items.KIND: self.action_items.fire,
+                RULE_KIND: self.automation.fire,
             },
             throttles={
                 method: (limit.count, limit.per.approx())
@@ -151,6 +190,9 @@ class Runtime:
                 ),
             ],
         )
+        install_wakeup(self.sessions, self.engine.wake)
+        if self.db.dialect.name == "postgresql":
+            self.engine.notify_url = self.settings.database_url
 
     def _jira_tickets(self) -> tickets.JiraTickets | None:
         jira = self.settings.channels.jira
@@ -177,6 +219,26 @@ class Runtime:
             timeout=self.settings.channels.timeout,
         )
 
+    def _runbooks(self) -> Runbooks:
+        def notify(number: int, family: str, audience: str, actor: Principal) -> object:
+            return self.comms.notify(number, family, audience, {}, actor)
+
+        ports = ActionPorts(
+            open_war_room=self.war_rooms.request,
+            page=self.pager.page_people,
+            notify=notify,
+            add_task=self.command.add_task,
+            resolve_targets=self.pager.resolve,
+        )
+        return Runbooks(
+            self.sessions,
+            self.clock,
+            self.playbook.playbook,
+            self.incidents,
+            ports,
+            self.settings.runbook_allow,
+        )
+
     def close(self) -> None:
         self.db.dispose()
 
@@ -186,8 +248,8 @@ def build_runtime(
 ) -> Runtime:
     """Load the playbook (raising PlaybookError if invalid), open and migrate the database."""
     playbook = load_playbook(settings.playbook_path)
-    if settings.database_url.startswith("sqlite"):
-        settings.home.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.home)  # 0700: the database, secret key and cli.json live here
+    prepare_sqlite(settings.database_url)  # created 0600 before SQLite opens it
     db = make_engine(settings.database_url)
     if migrate:
         upgrade(db)

@@ -799,13 +799,16 @@ def test_sla_rows(pb: Playbook) -> None:
 
 
 def test_drills(pb: Playbook) -> None:
-    assert pb.drills.scenarios == [
+    assert [s.name for s in pb.drills.scenarios] == [
         "Database failover",
         "Complete service outage",
         "Security breach response",
         "Multi-region failure",
         "Third-party API outage",
     ]
+    workflows = {w.id for w in pb.workflows}
+    for scenario in pb.drills.scenarios:
+        assert scenario.workflow is None or scenario.workflow in workflows
     assert len(pb.drills.training) == 3
     assert len(pb.drills.schedule) == 3
 

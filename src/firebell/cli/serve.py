@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import logging
 import signal
 from pathlib import Path
 from typing import Annotated
@@ -12,6 +11,8 @@ import typer
 import uvicorn
 
 from firebell.api.app import create_app
+from firebell.api.slow_clients import GuardedH11
+from firebell.auth.log_redaction import configure_logging
 from firebell.auth.tokens import ensure_admin
 from firebell.cli.client import save_credentials
 from firebell.cli.playbook_commands import report
@@ -42,6 +43,18 @@ def open_runtime(
         raise typer.Exit(1) from None
 
 
+def first_sign_in(runtime: Runtime) -> None:
+    """Print the first admin's one-time link to set a console password."""
+    from firebell.web.accounts import Accounts
+
+    accounts = Accounts(
+        runtime.sessions, runtime.clock, runtime.playbook.playbook, runtime.settings.base_url
+    )
+    link = accounts.setup_for_admin()
+    if link is not None:
+        typer.echo(f"Set the admin's console password (once, within 2 days): {link}")
+
+
 def serve(
     home: Home = None,
     database_url: DatabaseUrl = None,
@@ -50,8 +63,7 @@ def serve(
     port: Annotated[int, typer.Option(envvar="FIREBELL_PORT")] = 8080,
 ) -> None:
     """Run firebell: HTTP API, web root and engine."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per migration is noise
+    configure_logging()  # redacted: no webhook URL or token reaches the log
     runtime = open_runtime(home, database_url, playbook, host=host, port=port)
     settings = runtime.settings
     with transaction(runtime.sessions) as session:
@@ -63,6 +75,7 @@ def serve(
         typer.echo("First start: created the admin user and its API token (shown once):")
         typer.echo(f"  FIREBELL_TOKEN={token}")
         typer.echo(f"  (also saved for the CLI on this machine in {saved}, mode 0600)")
+        first_sign_in(runtime)
     engine = EngineThread(runtime)
     if engine.claim():
         engine.start()
@@ -78,7 +91,10 @@ def serve(
     # ones (ORM state, JSON), and the default threshold (700) runs a pass every few.
     gc.set_threshold(50_000, 20, 20)
     try:
-        uvicorn.run(app, host=host, port=port, log_level="warning")
+        # GuardedH11: a 408 for request headers that do not arrive in time (slowloris).
+        uvicorn.run(
+            app, host=host, port=port, log_level="warning", http=GuardedH11, timeout_keep_alive=5
+        )
     finally:
         engine.shutdown()
         runtime.close()
@@ -90,6 +106,7 @@ def worker(
     playbook: PlaybookFile = None,
 ) -> None:
     """Run only the engine (timers and deliveries); on PostgreSQL run as many as you like."""
+    configure_logging()
     runtime = open_runtime(home, database_url, playbook)
     engine = EngineThread(runtime)
     if not engine.claim():

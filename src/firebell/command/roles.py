@@ -39,9 +39,7 @@ class IncidentCommand:
         incident = session.scalars(
             select(Incident).where(Incident.id == number).with_for_update()
         ).first()
-        if incident is None or (incident.private and not actor.sees_private):
-            raise NotFound(f"incident #{number} does not exist")
-        return incident
+        return self.incidents.visible(session, incident, number, actor)
 
     def _write(
         self, number: int, actor: Principal, work: Callable[[Session, Incident, datetime], Any]
@@ -59,63 +57,73 @@ class IncidentCommand:
         return {r.id: r.name for r in self.playbook.war_room.roles}
 
     def assign_role(self, number: int, role: str, person: str, actor: Principal) -> None:
+        self._write(
+            number, actor, lambda s, i, now: self.assign_role_in(s, i, role, person, actor, now)
+        )
+
+    def assign_role_in(
+        self,
+        session: Session,
+        incident: Incident,
+        role: str,
+        person: str,
+        actor: Principal,
+        now: datetime,
+    ) -> None:
+        """Give a role inside the caller's transaction (incident locked)."""
         roles = self.role_ids()
         if role not in roles:
             raise Invalid.field("role", f"unknown role '{role}'; roles: {', '.join(roles)}")
         person = person.strip().lstrip("@")
         if not person:
             raise Invalid.field("person", "name who takes the role")
-
-        def work(session: Session, incident: Incident, now: datetime) -> None:
-            holders = list(
-                session.scalars(
-                    select(RoleAssignment).where(
-                        RoleAssignment.incident_id == incident.id,
-                        RoleAssignment.role == role,
-                        RoleAssignment.released_at.is_(None),
-                    )
+        holders = list(
+            session.scalars(
+                select(RoleAssignment).where(
+                    RoleAssignment.incident_id == incident.id,
+                    RoleAssignment.role == role,
+                    RoleAssignment.released_at.is_(None),
                 )
             )
-            if role != "sme" and any(h.person == person for h in holders):
-                raise Conflict(f"{person} already holds {roles[role]} on #{incident.id}")
-            previous = None
-            if role != "sme":  # SMEs accumulate; every other role has one holder
-                for holder in holders:
-                    holder.released_at = now
-                    previous = holder.person
-            session.add(
-                RoleAssignment(
-                    incident_id=incident.id,
-                    role=role,
-                    person=person,
-                    assigned_at=now,
-                    assigned_by=actor.name,
-                    released_at=None,
-                )
+        )
+        if role != "sme" and any(h.person == person for h in holders):
+            raise Conflict(f"{person} already holds {roles[role]} on #{incident.id}")
+        previous = None
+        if role != "sme":  # SMEs accumulate; every other role has one holder
+            for holder in holders:
+                holder.released_at = now
+                previous = holder.person
+        session.add(
+            RoleAssignment(
+                incident_id=incident.id,
+                role=role,
+                person=person,
+                assigned_at=now,
+                assigned_by=actor.name,
+                released_at=None,
             )
-            change = Change(
-                "role_assigned",
-                {},
-                {
-                    "role": role,
-                    "role_name": roles[role],
-                    "person": person,
-                    "previous": previous,
-                    "handover": previous is not None,
-                },
+        )
+        change = Change(
+            "role_assigned",
+            {},
+            {
+                "role": role,
+                "role_name": roles[role],
+                "person": person,
+                "previous": previous,
+                "handover": previous is not None,
+            },
+        )
+        record(session, incident.id, now, actor.name, change.kind, change.details)
+        if role == "ic" and incident.commander != person:
+            self.incidents.apply_in(
+                session,
+                incident,
+                lambda s, _t: lifecycle.assign_commander(s, person),
+                actor.name,
+                now,
             )
-            record(session, incident.id, now, actor.name, change.kind, change.details)
-            if role == "ic" and incident.commander != person:
-                self.incidents.apply_in(
-                    session,
-                    incident,
-                    lambda s, _t: lifecycle.assign_commander(s, person),
-                    actor.name,
-                    now,
-                )
-            self.incidents.run_hooks(session, incident, change, now)
-
-        self._write(number, actor, work)
+        self.incidents.run_hooks(session, incident, change, now)
 
     def holders(self, session: Session, incident_id: int) -> dict[str, list[str]]:
         rows = session.scalars(
@@ -165,41 +173,51 @@ class IncidentCommand:
     # --- tasks --------------------------------------------------------------------------
 
     def add_task(self, number: int, assignee: str, text: str, actor: Principal) -> Task:
+        task: Task = self._write(
+            number, actor, lambda s, i, now: self.add_task_in(s, i, assignee, text, actor, now)
+        )
+        return task
+
+    def add_task_in(
+        self,
+        session: Session,
+        incident: Incident,
+        assignee: str,
+        text: str,
+        actor: Principal,
+        now: datetime,
+    ) -> Task:
+        """Create a task inside the caller's transaction (incident locked)."""
         assignee, text = assignee.strip().lstrip("@"), text.strip()
         if not assignee:
             raise Invalid.field("assignee", "name who does it")
         if not text:
             raise Invalid.field("text", "say what to do")
-
-        def work(session: Session, incident: Incident, now: datetime) -> Task:
-            task = Task(
-                incident_id=incident.id,
-                assignee=assignee,
-                text=text,
-                status="assigned",
-                created_at=now,
-                created_by=actor.name,
-                acknowledged_at=None,
-                done_at=None,
-            )
-            session.add(task)
-            session.flush()
-            record(
-                session,
-                incident.id,
-                now,
-                actor.name,
-                "task_assigned",
-                {
-                    "task": task.id,
-                    "assignee": assignee,
-                    "text": text,
-                    "ask": f"@{assignee}, please {text}. Confirm?",
-                },
-            )
-            return task
-
-        task: Task = self._write(number, actor, work)
+        task = Task(
+            incident_id=incident.id,
+            assignee=assignee,
+            text=text,
+            status="assigned",
+            created_at=now,
+            created_by=actor.name,
+            acknowledged_at=None,
+            done_at=None,
+        )
+        session.add(task)
+        session.flush()
+        record(
+            session,
+            incident.id,
+            now,
+            actor.name,
+            "task_assigned",
+            {
+                "task": task.id,
+                "assignee": assignee,
+                "text": text,
+                "ask": f"@{assignee}, please {text}. Confirm?",
+            },
+        )
         return task
 
     def move_task(self, number: int, task_id: int, step: str, actor: Principal) -> Task:

@@ -8,6 +8,7 @@ timeline event and the next cadence deadline.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -21,15 +22,18 @@ from firebell.comms import context as ctx
 from firebell.comms.destinations import destination, variant_for
 from firebell.comms.guard import leaks
 from firebell.comms.render import TemplateProblem, render
-from firebell.errors import Conflict, Forbidden, Invalid, NotFound
+from firebell.errors import Conflict, Forbidden, Invalid
 from firebell.incidents.lifecycle import OPEN_STATUSES, Change
 from firebell.incidents.service import IncidentService, record
 from firebell.playbook.schema import Audience, Playbook, TemplateVariant
 from firebell.store.db import transaction
 from firebell.store.models import Incident, PublicUpdate, TimelineEvent, Timer
 from firebell.store.outbox import enqueue, tell
+from firebell.workflows import drills
 
 ACTOR = "firebell"
+# (session, incident, template, subject, body, now) -> messages queued, or why none
+CustomerFanout = Callable[[Session, Incident, str, str, str, datetime], "int | str"]
 CADENCE = "comms_due"
 PUBLIC_STATUS = {"initial": "investigating", "resolution": "resolved"}
 
@@ -71,6 +75,7 @@ class Comms:
         self.clock = clock
         self.playbook = playbook
         self.incidents = incidents
+        self.customer_fanout: CustomerFanout | None = None  # the status page's subscribers
 
     # --- rendering ------------------------------------------------------------------
 
@@ -163,6 +168,8 @@ class Comms:
 
     def audiences(self, incident: Incident, audience: str) -> list[Audience]:
         known = {a.id: a for a in self.playbook.communications.audiences}
+        if incident.drill:
+            return self._drill_audience(incident, known.get(audience))
         if audience == "all":
             ids = self.playbook.severity(incident.severity).notify_audiences
             return [known[i] for i in ids]
@@ -172,61 +179,81 @@ class Comms:
             )
         return [known[audience]]
 
+    def _drill_audience(self, incident: Incident, asked: Audience | None) -> list[Audience]:
+        """A drill tells its participants only, whatever audience was asked for; customers,
+        subscribers, the status page and executives are never reached by a drill."""
+        if asked is not None and asked.external:
+            raise Forbidden(f"incident #{incident.id} is a drill: '{asked.id}' is never told")
+        channels = drills.participant_channels(self.playbook, incident.drill_participants or [])
+        if not channels:
+            raise Conflict(f"drill #{incident.id} has no participant with an address to tell")
+        return [Audience(id="drill-participants", name="Drill participants", channels=channels)]
+
     def notify(
         self, number: int, family: str, audience: str, fields: dict[str, Any], actor: Principal
     ) -> SendResult:
         now = self.clock.now()
-        result = SendResult()
         with transaction(self.sessions) as session:
             incident = session.scalars(
                 select(Incident).where(Incident.id == number).with_for_update()
             ).first()
-            if incident is None or (incident.private and not actor.sees_private):
-                raise NotFound(f"incident #{number} does not exist")
-            variants = self._variant_names(family)
-            kinds_sent: set[str] = set()
-            for target in self.audiences(incident, audience):
-                self._check_disclosure(session, incident, family, target)
-                for channel in target.channels:
-                    name = variant_for(channel, variants)
-                    if name is None:
-                        continue
-                    where = destination(channel)
-                    if where.kind == "unsupported":
-                        result.skipped.append(f"{target.id} {channel}: {where.reason}")
-                        continue
-                    rendered = self.render_variant(
-                        incident, family, name, fields, now, external=target.external
-                    )
-                    if rendered.problems:
-                        raise Conflict(
-                            f"blocked: the {family}.{name} message for "
-                            f"'{target.id}' " + "; ".join(rendered.problems)
-                        )
-                    result.rendered.append(rendered)
-                    self._deliver(session, incident, target, channel, rendered, now, actor, result)
-                    kinds_sent.add("status_page" if channel == "status_page" else "internal")
-            if not result.rendered:
-                raise Invalid.field(
-                    "audience", f"no variant of '{family}' fits audience '{audience}'"
+            incident = self.incidents.visible(session, incident, number, actor)
+            return self.notify_in(session, incident, family, audience, fields, actor, now)
+
+    def notify_in(
+        self,
+        session: Session,
+        incident: Incident,
+        family: str,
+        audience: str,
+        fields: dict[str, Any],
+        actor: Principal,
+        now: datetime,
+    ) -> SendResult:
+        """Send inside the caller's transaction (incident locked): automation rules use it."""
+        result = SendResult()
+        variants = self._variant_names(family)
+        kinds_sent: set[str] = set()
+        for target in self.audiences(incident, audience):
+            self._check_disclosure(session, incident, family, target)
+            for channel in target.channels:
+                name = variant_for(channel, variants)
+                if name is None:
+                    continue
+                where = destination(channel)
+                if where.kind == "unsupported":
+                    result.skipped.append(f"{target.id} {channel}: {where.reason}")
+                    continue
+                rendered = self.render_variant(
+                    incident, family, name, fields, now, external=target.external
                 )
-            record(
-                session,
-                incident.id,
-                now,
-                actor.name,
-                "update_sent",
-                {
-                    "template": family,
-                    "audience": audience,
-                    "messages": result.messages,
-                    "public_updates": result.public_updates,
-                    "skipped": result.skipped,
-                    "fields": sorted(fields),
-                },
-            )
-            for kind in kinds_sent:
-                self._rearm(session, incident, kind, now)
+                if rendered.problems:
+                    raise Conflict(
+                        f"blocked: the {family}.{name} message for "
+                        f"'{target.id}' " + "; ".join(rendered.problems)
+                    )
+                result.rendered.append(rendered)
+                self._deliver(session, incident, target, channel, rendered, now, actor, result)
+                kinds_sent.add("status_page" if channel == "status_page" else "internal")
+        if not result.rendered:
+            raise Invalid.field("audience", f"no variant of '{family}' fits audience '{audience}'")
+        record(
+            session,
+            incident.id,
+            now,
+            actor.name,
+            "update_sent",
+            {
+                "template": family,
+                "audience": audience,
+                "messages": result.messages,
+                "public_updates": result.public_updates,
+                "skipped": result.skipped,
+                "fields": sorted(fields),
+            },
+        )
+        for kind in kinds_sent:
+            self._rearm(session, incident, kind, now)
         return result
 
     def _check_disclosure(
@@ -287,6 +314,20 @@ class Comms:
             )
             result.public_updates += 1
             return
+        if where.kind == "subscribers":
+            subject = rendered.subject or rendered.title or incident.title
+            queued = (
+                self.customer_fanout(
+                    session, incident, rendered.family, subject, rendered.body, now
+                )
+                if self.customer_fanout is not None
+                else "no subscriber list is configured"
+            )
+            if isinstance(queued, str):
+                result.skipped.append(f"{target.id} {channel}: {queued}")
+            else:
+                result.messages += queued
+            return
         subject = rendered.subject or rendered.title or f"[{incident.severity}] {incident.title}"
         if rendered.confidential and "CONFIDENTIAL" not in subject:
             subject = f"[CONFIDENTIAL] {subject}"
@@ -314,8 +355,7 @@ class Comms:
         now = self.clock.now()
         with transaction(self.sessions) as session:
             incident = session.get(Incident, number)
-            if incident is None or (incident.private and not actor.sees_private):
-                raise NotFound(f"incident #{number} does not exist")
+            incident = self.incidents.visible(session, incident, number, actor)
             if not actor.has("admin"):
                 raise Forbidden("approving disclosure of a security incident needs 'admin'")
             self.audiences(incident, audience)
@@ -334,8 +374,7 @@ class Comms:
             incident = session.scalars(
                 select(Incident).where(Incident.id == number).with_for_update()
             ).first()
-            if incident is None or (incident.private and not actor.sees_private):
-                raise NotFound(f"incident #{number} does not exist")
+            incident = self.incidents.visible(session, incident, number, actor)
             merged = {**(incident.facts or {}), **facts}
             incident.facts = {k: v for k, v in merged.items() if v is not None}
             incident.updated_at = now

@@ -13,10 +13,12 @@ from datetime import datetime, time
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from firebell.playbook.alerting import Grouping, WhenAllResolved
 from firebell.playbook.durations import Span
 from firebell.playbook.learning import Learning
+from firebell.statuspage.schema import StatusPage, reference_problems
 
 SEVERITY_IDS = ("P0", "P1", "P2", "P3")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -171,6 +173,15 @@ class Rotation(Strict):
     start: datetime
     offset: Span | None = None
     restrictions: list[Restriction] = []
+    mode: Literal["clock", "turns"] = Field(
+        default="clock",
+        description=(
+            "clock: shifts follow the calendar and restricted hours are cut out (a daily "
+            "rotation of 7 restricted to weekdays gives two members no hours); turns: the "
+            "roster advances only over shifts with hours in the restrictions, so everyone "
+            "takes turns."
+        ),
+    )
 
     @model_validator(mode="after")
     def _anchor(self) -> Rotation:
@@ -386,6 +397,16 @@ class WarRoom(Strict):
     roles: list[IncidentRole] = []
     channel_name: str
     topic: str
+    private_topic: str = Field(
+        default=(
+            "[{{ incident.severity }}] Private incident {{ incident.id }}"
+            " | IC: {{ incident.commander }}"
+        ),
+        description=(
+            "The topic of a private (security) incident's channel, which is created "
+            "private: by default without the title. Set it to the `topic` to show the title."
+        ),
+    )
     bridge_url: str | None = None
     invite: list[str] = []
     announcement: str | None = None
@@ -418,6 +439,100 @@ class Postmortems(Strict):
     reviewers: list[str] = []
 
 
+class StepNotify(Strict):
+    template: Identifier
+    audience: str = "all"
+
+
+class StepTask(Strict):
+    text: str
+    assignee: str | None = Field(default=None, description="Default: the responder.")
+
+
+class StepAction(Strict):
+    """What a runbook step can do once a responder confirms it: exactly one field."""
+
+    raise_severity: Literal["P0", "P1", "P2", "P3"] | None = None
+    open_war_room: bool = False
+    page: EscalationTarget | None = None
+    notify: StepNotify | None = None
+    task: StepTask | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> StepAction:
+        chosen = [k for k in self.model_fields_set if getattr(self, k) not in (None, False)]
+        if len(chosen) != 1:
+            raise ValueError(
+                "an action is one of raise_severity, open_war_room, page, notify, task"
+            )
+        return self
+
+
+class RoleGrant(Strict):
+    role: Identifier
+    person: str
+
+
+class RuleAction(StepAction):
+    """A rule's action: a step's actions, and also assign a role, start a runbook, or call a
+    signed webhook."""
+
+    assign_role: RoleGrant | None = None
+    start_runbook: Identifier | None = None
+    webhook: str | None = Field(default=None, pattern=r"^https?://")
+
+
+RuleTrigger = Literal[
+    "declared",
+    "acknowledged",
+    "severity_changed",
+    "status_changed",
+    "role_assigned",
+    "alert_attached",
+    "elapsed",
+]
+
+
+class RuleConditions(Strict):
+    severity: list[Literal["P0", "P1", "P2", "P3"]] = []
+    service: list[Identifier] = []
+    private: bool | None = None
+    labels: dict[str, str] = Field(
+        default={}, description="Labels the attached alert must carry (alert_attached)."
+    )
+    older_than: Span | None = Field(default=None, description="Time since declaration.")
+
+
+class Rule(Strict):
+    """When something happens to an incident and the conditions hold, do the actions
+    (after ``delay``), once per incident unless ``once`` is false. Drills are left alone
+    unless ``on_drills`` opts in."""
+
+    id: Identifier
+    description: str = ""
+    when: list[RuleTrigger] = Field(min_length=1)
+    after: Span | None = Field(default=None, description="For 'elapsed': time since declared.")
+    conditions: RuleConditions = RuleConditions()
+    actions: list[RuleAction] = Field(min_length=1)
+    delay: Span | None = None
+    once: bool = True
+    on_drills: bool = False
+
+    @model_validator(mode="after")
+    def _elapsed_needs_after(self) -> Rule:
+        if "elapsed" in self.when and self.after is None:
+            raise ValueError("a rule triggered by 'elapsed' needs 'after'")
+        return self
+
+
+class StepRun(Strict):
+    """A command firebell may run for this step, after a responder confirms it: no shell,
+    its program on the server's allow-list (FIREBELL_RUNBOOK_ALLOW), within ``timeout``."""
+
+    argv: list[str] = Field(min_length=1)
+    timeout: Span = Span.parse("30s")
+
+
 class WorkflowStep(Strict):
     id: Identifier
     text: str
@@ -426,6 +541,11 @@ class WorkflowStep(Strict):
         default={}, description="Answer -> next step id, for decision steps."
     )
     terminal: bool = False
+    commands: list[str] = Field(
+        default=[], description="Shown with the incident's values filled in (Jinja2)."
+    )
+    actions: list[StepAction] = []
+    run: StepRun | None = None
 
 
 class Workflow(Strict):
@@ -435,6 +555,9 @@ class Workflow(Strict):
     severity: list[Literal["P0", "P1", "P2", "P3"]] = []
     start: Identifier
     steps: list[WorkflowStep] = Field(min_length=1)
+    values: dict[str, str] = Field(
+        default={}, description="Values for the steps' commands; incident facts override them."
+    )
 
     @model_validator(mode="after")
     def _steps_connected(self) -> Workflow:
@@ -495,10 +618,30 @@ class SlaRow(Strict):
     mttr_target: Span
 
 
+class DrillScenario(Strict):
+    """A practice incident: declared as a drill, paging and telling only its participants."""
+
+    id: Identifier
+    name: str
+    severity: Literal["P0", "P1", "P2", "P3"] = "P1"
+    service: Identifier | None = None
+    private: bool = False
+    workflow: Identifier | None = Field(default=None, description="The runbook to practise.")
+    description: str | None = None
+
+
+def _scenario(value: object) -> object:
+    """A plain string is a scenario named by it (the seed lists names only)."""
+    if isinstance(value, str):
+        slug = re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-") or "scenario"
+        return {"id": slug[:64], "name": value}
+    return value
+
+
 class Drills(Strict):
     training: list[str] = []
     schedule: list[str] = []
-    scenarios: list[str] = Field(min_length=1)
+    scenarios: list[Annotated[DrillScenario, BeforeValidator(_scenario)]] = Field(min_length=1)
 
 
 SeverityId = Literal["P0", "P1", "P2", "P3"]
@@ -531,9 +674,15 @@ class IntegrationOptions(Strict):
     routing: list[RouteRule] = []
     auto_resolve: bool = Field(
         default=False,
-        description="Resolve the incident when its source resolves every alert "
-        "(otherwise it moves to monitoring).",
+        description="Always resolve the incident when its source resolves every alert, "
+        "even when someone acknowledged it (overrides when_all_resolved.acknowledged).",
     )
+    # Alert labels naming the service, tried in order; unknown names fall back to `service`.
+    service_labels: list[str] = Field(default=["service", "job"], max_length=10)
+    grouping: Grouping = Grouping()
+    when_all_resolved: WhenAllResolved = WhenAllResolved()
+    # A re-fire within this time of the incident's resolution reopens it.
+    flapping_window: Span = Field(default=Span.parse("30m"))
     rate_limit_per_minute: int = Field(default=6000, ge=1)
     rate_limit_burst: int = Field(default=1000, ge=1)
     # generic webhooks: dotted paths or JSONPath into the posted document
@@ -592,7 +741,9 @@ class Playbook(Strict):
     drills: Drills
     integrations: list[Integration] = []
     runbooks: dict[str, list[str]] = {}
+    status_page: StatusPage = StatusPage()
     learning: Learning = Learning()
+    rules: list[Rule] = []
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Playbook:
@@ -682,6 +833,36 @@ def _check_references(pb: Playbook) -> None:
                 services,
                 "service",
             )
+    problems.extend(reference_problems(pb.status_page, services, audiences))
+    for workflow in pb.workflows:
+        for step in workflow.steps:
+            where = f"workflow {workflow.id} step {step.id}"
+            for action in step.actions:
+                if action.page is not None:
+                    need(where, action.page.id, known[action.page.type], action.page.type)
+                if action.notify is not None:
+                    need(
+                        where, action.notify.template, set(pb.communications.templates), "template"
+                    )
+    _unique("rule", [r.id for r in pb.rules])
+    roles = {r.id for r in pb.war_room.roles}
+    for auto in pb.rules:
+        where = f"rule {auto.id}"
+        for severity_or_service in auto.conditions.service:
+            need(where, severity_or_service, services, "service")
+        for action in auto.actions:
+            if action.page is not None:
+                need(where, action.page.id, known[action.page.type], action.page.type)
+            if action.notify is not None:
+                need(where, action.notify.template, set(pb.communications.templates), "template")
+            if action.assign_role is not None:
+                need(where, action.assign_role.role, roles, "role")
+            need(where, action.start_runbook, {w.id for w in pb.workflows}, "workflow")
+    _unique("drill scenario", [d.id for d in pb.drills.scenarios])
+    workflows = {w.id for w in pb.workflows}
+    for drill in pb.drills.scenarios:
+        need(f"drill {drill.id}", drill.service, services, "service")
+        need(f"drill {drill.id}", drill.workflow, workflows, "workflow")
     if problems:
         raise ValueError("; ".join(problems))
 

@@ -200,7 +200,9 @@ class ActionItems:
             row = session.get(ActionItem, item_id)
             if row is None:
                 raise NotFound(f"action item {item_id} does not exist")
-            self.incidents._visible(session.get(Incident, row.incident_id), row.incident_id, actor)
+            self.incidents.visible(
+                session, session.get(Incident, row.incident_id), row.incident_id, actor
+            )
             return row
 
     def list(self, filters: ItemFilter, actor: Principal) -> list[ActionItem]:

@@ -206,7 +206,7 @@ class Postmortems:
 
     def get(self, number: int, actor: Principal) -> tuple[Incident, Postmortem]:
         with self.sessions() as session:
-            incident = self.incidents._visible(session.get(Incident, number), number, actor)
+            incident = self.incidents.visible(session, session.get(Incident, number), number, actor)
             postmortem = session.get(Postmortem, number)
             if postmortem is None:
                 raise NotFound(

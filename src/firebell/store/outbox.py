@@ -8,8 +8,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from firebell.paging.policy import urgency_of
 from firebell.playbook.schema import Person
 from firebell.store.models import Incident, Message
+from firebell.workflows import drills
 
 
 def enqueue(
@@ -28,8 +30,15 @@ def enqueue(
     not_before: datetime | None = None,
 ) -> Message:
     """Queue one message; the engine delivers it. An incident's severity and title go in
-    the payload so channels can show them."""
-    extra = {"severity": incident.severity, "title": incident.title} if incident else {}
+    the payload so channels can show them. Pages and admin alerts of a high-urgency
+    incident (P0, P1) get priority 0: the engine claims them before anything else, so a
+    throttled person gets the urgent page first. A drill's messages say so."""
+    extra: dict[str, Any] = (
+        {"severity": incident.severity, "title": incident.title} if incident else {}
+    )
+    if incident is not None and incident.drill:  # never mistaken for the real thing
+        subject, body = drills.marked(subject), drills.marked(body)
+        extra["drill"] = True
     message = Message(
         incident_id=incident.id if incident else None,
         purpose=purpose,
@@ -47,9 +56,19 @@ def enqueue(
         created_at=now,
         sent_at=None,
         last_error=None,
+        priority=priority_of(purpose, incident),
     )
     session.add(message)
     return message
+
+
+URGENT_PURPOSES = ("page", "admin", "sla")
+
+
+def priority_of(purpose: str, incident: Incident | None) -> int:
+    """0 (first) for a page about a P0/P1 incident, 1 for everything else."""
+    urgent = incident is not None and urgency_of(incident.severity) == "high"
+    return 0 if urgent and purpose in URGENT_PURPOSES else 1
 
 
 def tell(

@@ -1,7 +1,7 @@
 """post-mortems and action items
 
 Revision ID: 0014
-Revises: 0006
+Revises: 0013
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 import firebell.store.types
 
 revision = "0014"
-down_revision = "0006"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
