@@ -22,7 +22,6 @@ from firebell.incidents.service import IncidentService, record
 from firebell.playbook.schema import Person, Playbook
 from firebell.postmortems import rules
 from firebell.postmortems.draft import DraftFacts, KeyEvent, key_event, render_draft
-from firebell.postmortems.invite import invitation
 from firebell.postmortems.models import Postmortem
 from firebell.store.db import transaction
 from firebell.store.models import (
@@ -404,6 +403,8 @@ class Postmortems:
 
     def _invite(self, session: Session, incident: Incident, pm: Postmortem, now: datetime) -> int:
         assert pm.meeting_at is not None and pm.meeting_minutes is not None
+        from firebell.postmortems.invite import invitation  # icalendar: only when inviting
+
         people = [p for p in (self._person(i) for i in pm.meeting_invitees) if p and p.email]
         agenda = "\n".join(f"- {item}" for item in self.playbook.postmortems.meeting.agenda)
         title = f"Post-mortem review: #{incident.id} {incident.title}"

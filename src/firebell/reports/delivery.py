@@ -22,7 +22,6 @@ from firebell.auth.principal import SYSTEM
 from firebell.clock import Clock
 from firebell.comms.destinations import destination
 from firebell.playbook.schema import WEEKDAYS, Playbook
-from firebell.reports.documents import monthly_documents
 from firebell.reports.service import Reports
 from firebell.store.db import transaction
 from firebell.store.models import Message
@@ -116,6 +115,8 @@ class MonthlyMailer:
         if not addresses:
             log.warning("monthly review: the audience has no e-mail address; nothing sent")
             return 0
+        from firebell.reports.documents import monthly_documents  # once a month: import late
+
         documents = monthly_documents(self.reports.monthly(month, SYSTEM))
         now = self.clock.now()
         attachment = {
