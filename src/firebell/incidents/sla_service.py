@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from firebell.incidents.sla_clocks import IncidentTimes, SlaClock, sla_clocks
 from firebell.playbook.schema import Playbook
+from firebell.store.db import reading
 from firebell.store.models import Incident, TimelineEvent
 
 UPDATE_KIND = "update_sent"
@@ -45,6 +46,6 @@ def clocks_for(
     incidents: Sequence[Incident],
     now: datetime,
 ) -> dict[int, list[SlaClock]]:
-    with sessions() as session:
+    with reading(sessions) as session:  # a read: never behind a writer
         updates = last_updates(session, [i.id for i in incidents])
     return {i.id: sla_clocks(playbook, times_of(i, updates.get(i.id)), now) for i in incidents}
