@@ -148,10 +148,17 @@ def test_missing_required_roles_are_reminded(
     assert roles["missing"] == ["tech_lead", "comms_lead"]
 
 
+def reachable(doc: Any) -> None:
+    """Pages that reach nobody (no channel for any rule) move on at once, like 'nobody on
+    call': let people be reached by the configured chat channel, so levels are paged."""
+    rules = doc["on_call"]["default_notification_rules"]
+    rules.append({"method": "chat", "delay": "0m", "urgency": "any"})
+
+
 def test_response_sla_breach_tells_the_next_level(
     make_runtime: Callable[..., Runtime], clock: FrozenClock
 ) -> None:
-    runtime = make_runtime()
+    runtime = make_runtime(reachable)
     late = declare(runtime, "P1")
     on_time = declare(runtime, "P1", title="Other")
     run(runtime, clock, 3)
@@ -167,7 +174,7 @@ def test_response_sla_breach_tells_the_next_level(
 def test_resolution_sla_breach_is_recorded_even_after_ack(
     make_runtime: Callable[..., Runtime], clock: FrozenClock
 ) -> None:
-    runtime = make_runtime()
+    runtime = make_runtime(reachable)
     number = declare(runtime, "P0", commander="primary-engineer-1")
     runtime.incidents.acknowledge(number, ALICE)
     run(runtime, clock, 61)

@@ -11,10 +11,13 @@ import smtplib
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
+from email.policy import default
 from email.utils import make_msgid
 
 from firebell.channels.base import DeliveryError, Outgoing
 from firebell.channels.headers import one_line
+
+URL_HEADERS = default.clone(max_line_length=998)
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,9 @@ class EmailChannel:
         s = self.settings
         if s.plaintext_auth_refused:
             raise DeliveryError(PLAINTEXT_REFUSED, transient=False)
-        email = EmailMessage()
+        headers = message.payload.get("headers", {})
+        # URL headers (List-Unsubscribe) must not be folded into encoded words.
+        email = EmailMessage(policy=URL_HEADERS) if headers else EmailMessage()
         email["From"] = s.sender
         email["To"] = one_line(message.address)
         email["Subject"] = one_line(message.subject)
@@ -59,7 +64,19 @@ class EmailChannel:
         email["X-Firebell-Message"] = str(message.id)
         if message.incident_id is not None:
             email["X-Firebell-Incident"] = str(message.incident_id)
+        for name, value in headers.items():
+            email[name] = value  # e.g. List-Unsubscribe for status page subscribers
         email.set_content(message.body)
+        for part in message.payload.get("attachments", ()):
+            # e.g. a meeting invitation: {"filename", "content_type": "text/calendar", "text"}
+            maintype, _, subtype = part["content_type"].partition("/")
+            email.add_attachment(
+                part["text"].encode(),
+                maintype=maintype,
+                subtype=subtype,
+                filename=part["filename"],
+                params=part.get("params", {}),
+            )
         try:
             with smtplib.SMTP(s.host, s.port, timeout=s.timeout) as smtp:
                 if s.starttls:

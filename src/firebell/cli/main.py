@@ -5,12 +5,16 @@ from __future__ import annotations
 import typer
 
 from firebell.cli import (
+    alert_commands,
     command_commands,
     comms_commands,
     incident_commands,
+    learning_commands,
     oncall_commands,
     playbook_commands,
+    statuspage_commands,
     token_commands,
+    user_commands,
 )
 from firebell.cli.serve import serve, worker
 
@@ -23,7 +27,11 @@ app.command()(serve)
 app.command()(worker)
 app.add_typer(playbook_commands.app, name="playbook")
 app.add_typer(token_commands.app, name="token")
+app.add_typer(user_commands.app, name="user")
 incident_commands.register(app)
 oncall_commands.register(app)
 comms_commands.register(app)
 command_commands.register(app)
+alert_commands.register(app)
+statuspage_commands.register(app)
+learning_commands.register(app)

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from ruamel.yaml import YAML
 
+from firebell.paging.schedules import roster_warnings
 from firebell.playbook.loader import PlaybookError, default_playbook_text, load_playbook
 
 app = typer.Typer(help="Validate, show and export the playbook.", no_args_is_help=True)
@@ -29,6 +30,8 @@ def validate(file: Path) -> None:
     except PlaybookError as exc:
         report(exc)
         raise typer.Exit(1) from None
+    for warning in roster_warnings(loaded.playbook):
+        typer.echo(f"warning: {warning}", err=True)
     typer.echo(f"{file}: valid (version {loaded.version})")
 
 

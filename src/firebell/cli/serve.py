@@ -43,6 +43,18 @@ def open_runtime(
         raise typer.Exit(1) from None
 
 
+def first_sign_in(runtime: Runtime) -> None:
+    """Print the first admin's one-time link to set a console password."""
+    from firebell.web.accounts import Accounts
+
+    accounts = Accounts(
+        runtime.sessions, runtime.clock, runtime.playbook.playbook, runtime.settings.base_url
+    )
+    link = accounts.setup_for_admin()
+    if link is not None:
+        typer.echo(f"Set the admin's console password (once, within 2 days): {link}")
+
+
 def serve(
     home: Home = None,
     database_url: DatabaseUrl = None,
@@ -63,6 +75,7 @@ def serve(
         typer.echo("First start: created the admin user and its API token (shown once):")
         typer.echo(f"  FIREBELL_TOKEN={token}")
         typer.echo(f"  (also saved for the CLI on this machine in {saved}, mode 0600)")
+        first_sign_in(runtime)
     engine = EngineThread(runtime)
     if engine.claim():
         engine.start()

@@ -8,6 +8,7 @@ timeline event and the next cadence deadline.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -30,6 +31,8 @@ from firebell.store.models import Incident, PublicUpdate, TimelineEvent, Timer
 from firebell.store.outbox import enqueue, tell
 
 ACTOR = "firebell"
+# (session, incident, template, subject, body, now) -> messages queued, or why none
+CustomerFanout = Callable[[Session, Incident, str, str, str, datetime], "int | str"]
 CADENCE = "comms_due"
 PUBLIC_STATUS = {"initial": "investigating", "resolution": "resolved"}
 
@@ -71,6 +74,7 @@ class Comms:
         self.clock = clock
         self.playbook = playbook
         self.incidents = incidents
+        self.customer_fanout: CustomerFanout | None = None  # the status page's subscribers
 
     # --- rendering ------------------------------------------------------------------
 
@@ -285,6 +289,20 @@ class Comms:
                 )
             )
             result.public_updates += 1
+            return
+        if where.kind == "subscribers":
+            subject = rendered.subject or rendered.title or incident.title
+            queued = (
+                self.customer_fanout(
+                    session, incident, rendered.family, subject, rendered.body, now
+                )
+                if self.customer_fanout is not None
+                else "no subscriber list is configured"
+            )
+            if isinstance(queued, str):
+                result.skipped.append(f"{target.id} {channel}: {queued}")
+            else:
+                result.messages += queued
             return
         subject = rendered.subject or rendered.title or f"[{incident.severity}] {incident.title}"
         if rendered.confidential and "CONFIDENTIAL" not in subject:

@@ -20,9 +20,10 @@ from firebell.clock import Clock
 from firebell.errors import Conflict, Invalid
 from firebell.incidents import lifecycle, visibility
 from firebell.incidents.lifecycle import Change, IncidentState
+from firebell.incidents.timeline_pages import DEFAULT_LIMIT, TimelinePage, read_page
 from firebell.playbook.loader import LoadedPlaybook
 from firebell.store.db import transaction
-from firebell.store.models import Incident, TimelineEvent
+from firebell.store.models import Base, Incident, TimelineEvent
 
 Hook = Callable[[Session, Incident, Change, datetime], None]
 
@@ -104,7 +105,8 @@ def buffered_timeline(session: Session) -> Iterator[None]:
         session.info.pop(TIMELINE_BUFFER, None)
     if buffer:
         session.flush()  # rows the events refer to (a new incident) exist first
-        session.execute(insert(TimelineEvent), buffer)
+        # Core executemany, past the ORM's bulk bookkeeping
+        session.execute(insert(Base.metadata.tables["timeline_events"]), buffer)
 
 
 class IncidentService:
@@ -293,6 +295,14 @@ class IncidentService:
                 .order_by(TimelineEvent.at, TimelineEvent.id)
             )
             return list(session.scalars(query))
+
+    def timeline_page(
+        self, number: int, actor: Principal, limit: int = DEFAULT_LIMIT, cursor: str | None = None
+    ) -> TimelinePage:
+        """One page of the timeline, newest first (see timeline_pages)."""
+        with self.sessions() as session:
+            self.visible(session, session.get(Incident, number), number, actor)
+            return read_page(session, number, limit, cursor)
 
     def search(self, filters: IncidentFilter, actor: Principal) -> IncidentPage:
         query = select(Incident)

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from firebell.paging.policy import urgency_of
 from firebell.playbook.schema import Person
 from firebell.store.models import Incident, Message
 
@@ -28,7 +29,9 @@ def enqueue(
     not_before: datetime | None = None,
 ) -> Message:
     """Queue one message; the engine delivers it. An incident's severity and title go in
-    the payload so channels can show them."""
+    the payload so channels can show them. Pages and admin alerts of a high-urgency
+    incident (P0, P1) get priority 0: the engine claims them before anything else, so a
+    throttled person gets the urgent page first."""
     extra = {"severity": incident.severity, "title": incident.title} if incident else {}
     message = Message(
         incident_id=incident.id if incident else None,
@@ -47,9 +50,19 @@ def enqueue(
         created_at=now,
         sent_at=None,
         last_error=None,
+        priority=priority_of(purpose, incident),
     )
     session.add(message)
     return message
+
+
+URGENT_PURPOSES = ("page", "admin", "sla")
+
+
+def priority_of(purpose: str, incident: Incident | None) -> int:
+    """0 (first) for a page about a P0/P1 incident, 1 for everything else."""
+    urgent = incident is not None and urgency_of(incident.severity) == "high"
+    return 0 if urgent and purpose in URGENT_PURPOSES else 1
 
 
 def tell(

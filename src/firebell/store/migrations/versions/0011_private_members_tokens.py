@@ -1,7 +1,7 @@
 """API tokens: optional expiry and last-used time
 
 Revision ID: 0011
-Revises: 0006
+Revises: 0009
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 import firebell.store.types
 
 revision = "0011"
-down_revision = "0006"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
