@@ -145,3 +145,43 @@ def test_security_people_come_from_the_security_policy() -> None:
         update={"escalation": playbook.escalation.model_copy(update={"security_policy": None})}
     )
     assert visibility.security_people(without) == frozenset()
+
+
+def test_alerts_of_a_private_incident_follow_its_membership(
+    app_client: TestClient, runtime: Runtime, admin: H
+) -> None:
+    from sqlalchemy import insert
+
+    from firebell.store.db import transaction
+    from firebell.store.models import Alert
+
+    number = declare(app_client, admin, title="Odd logins")
+    now = runtime.clock.now()
+    with transaction(runtime.sessions) as session:
+        session.execute(
+            insert(Alert),
+            [
+                {
+                    "integration": "alertmanager",
+                    "dedup_key": "k1",
+                    "fingerprint": "",
+                    "status": "triggered",
+                    "incident_id": number,
+                    "service": "platform",
+                    "severity": "P2",
+                    "summary": "odd logins",
+                    "source": "test",
+                    "labels": {},
+                    "details": {},
+                    "events": 1,
+                    "first_seen_at": now,
+                    "last_seen_at": now,
+                }
+            ],
+        )
+    outsider = bearer(runtime, "responder", "bob")
+    lead = bearer(runtime, "responder", "security-lead")
+    seen = app_client.get("/api/v1/alerts", headers=outsider)
+    assert seen.status_code == 200 and "odd logins" not in seen.text
+    assert "odd logins" in app_client.get("/api/v1/alerts", headers=lead).text
+    assert "odd logins" in app_client.get("/api/v1/alerts", headers=admin).text

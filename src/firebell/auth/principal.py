@@ -20,7 +20,8 @@ class Principal:
 
     @property
     def sees_private(self) -> bool:
-        """Private (security) incidents are visible to admins only, for now."""
+        """Sees *every* private incident (admins). Others see the private incidents they
+        are members of: `firebell.incidents.visibility`."""
         return self.role == "admin"
 
 

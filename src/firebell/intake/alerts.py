@@ -91,8 +91,8 @@ class AlertReader:
         if filters.silenced is not None:
             held = Alert.silenced_by.is_not(None)
             query = query.where(held if filters.silenced else ~held)
-        if not actor.sees_private:
-            query = query.where(or_(Alert.incident_id.is_(None), Incident.private.is_(False)))
+        # Alerts of a private incident: its members and admins only (incidents.visibility).
+        query = query.where(or_(Alert.incident_id.is_(None), self.incidents.visible_clause(actor)))
         if filters.cursor is not None:
             query = query.where(Alert.id < filters.cursor)
         query = query.order_by(Alert.id.desc()).limit(filters.limit + 1)
