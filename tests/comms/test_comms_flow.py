@@ -146,7 +146,7 @@ def test_notify_all_routes_by_severity_and_keeps_status_page_updates(
         messages = list(s.scalars(select(Message).where(Message.purpose == "notify")))
     addresses = {m.address for m in messages}
     # P0 goes to all stakeholders: the all-hands channel and the listed addresses
-    assert {"#incident-all-hands", "ops@aurigraph.io", "cto@aurigraph.io"} <= addresses
+    assert {"#incident-all-hands", "ops@example.com", "cto@example.com"} <= addresses
     customers = app_client.post(
         f"/api/v1/incidents/{number}/notify",
         headers=responder,
@@ -194,7 +194,7 @@ def test_security_incident_needs_recorded_approval(
     assert ok.status_code == 202, ok.text
     with runtime.sessions() as s:
         sent = s.scalars(select(Message).where(Message.purpose == "notify")).one()
-    assert sent.address == "security@aurigraph.io" and "CONFIDENTIAL" in sent.subject
+    assert sent.address == "security@example.com" and "CONFIDENTIAL" in sent.subject
     broad = app_client.post(
         f"/api/v1/incidents/{number}/notify",
         headers=admin,

@@ -300,6 +300,7 @@ class Pager:
                     now + plan.delay,
                     now,
                     where,
+                    example=person.example,
                 )
                 sent_methods.append(f"{person_id}/{plan.method}")
         record(
@@ -373,6 +374,7 @@ class Pager:
         not_before: datetime,
         now: datetime,
         payload: dict[str, Any],
+        example: bool = False,
     ) -> None:
         enqueue(
             session,
@@ -387,6 +389,7 @@ class Pager:
             person=person,
             payload=payload,
             not_before=not_before,
+            example=example,
         )
 
     def stop(self, session: Session, incident: Incident, reason: str, now: datetime) -> None:
@@ -539,6 +542,7 @@ class Pager:
                 now + plan.delay,
                 now,
                 {"reassigned_by": actor},
+                example=person.example,
             )
         skipped = [reason for _, reason in missing] + [
             f"{person.id}: no {p.method} channel configured" for p in plans if p not in queued

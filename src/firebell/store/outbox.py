@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from firebell.playbook.schema import Person
+from firebell.reserved import undeliverable
 from firebell.store.models import Incident, Message
 
 
@@ -26,9 +27,12 @@ def enqueue(
     person: str | None = None,
     payload: dict[str, Any] | None = None,
     not_before: datetime | None = None,
+    example: bool = False,
 ) -> Message:
     """Queue one message; the engine delivers it. An incident's severity and title go in
-    the payload so channels can show them."""
+    the payload so channels can show them. A message to a placeholder (a person marked
+    `example`, a reserved address) is recorded as `not_sent` with the reason instead."""
+    refused = undeliverable(address, example=example)
     extra = {"severity": incident.severity, "title": incident.title} if incident else {}
     message = Message(
         incident_id=incident.id if incident else None,
@@ -40,15 +44,21 @@ def enqueue(
         body=body,
         payload={**extra, **(payload or {})},
         dedupe_key=dedupe_key,
-        status="pending",
+        status="not_sent" if refused else "pending",
         attempts=0,
         not_before=not_before or now,
         lease_until=None,
         created_at=now,
         sent_at=None,
-        last_error=None,
+        last_error=refused,
     )
     session.add(message)
+    if refused and incident is not None:
+        from firebell.incidents.service import record  # incidents build on the store
+
+        kind = "page_not_sent" if purpose in ("page", "admin") else "message_not_sent"
+        details = {"purpose": purpose, "person": person, "method": method, "reason": refused}
+        record(session, incident.id, now, "firebell", kind, details)
     return message
 
 
@@ -83,6 +93,7 @@ def tell(
             incident=incident,
             person=person.id,
             payload=payload,
+            example=person.example,
         )
         queued += 1
     return queued
