@@ -35,8 +35,8 @@ from firebell.paging.service import Pager
 from firebell.playbook.loader import LoadedPlaybook, load_playbook
 from firebell.schedules.handoffs import HandoffNotifier
 from firebell.schedules.service import Schedules
-from firebell.store.db import make_engine, make_sessionmaker, transaction
-from firebell.store.migrate import upgrade
+from firebell.store.db import make_engine, make_sessionmaker, serialize, transaction
+from firebell.store.migrate import STARTUP_LOCK, upgrade
 from firebell.store.models import PlaybookVersion
 
 
@@ -148,6 +148,7 @@ def build_runtime(
     clock = clock or SystemClock()
     sessions = make_sessionmaker(db)
     with transaction(sessions) as session:
+        serialize(session, STARTUP_LOCK)  # processes starting together insert it once
         if session.get(PlaybookVersion, playbook.version) is None:
             session.add(
                 PlaybookVersion(

@@ -122,11 +122,12 @@ def register(app: typer.Typer) -> None:
         number: int,
         audience: Annotated[str, typer.Option()],
         reason: Annotated[str, typer.Option()],
+        as_json: JsonFlag = False,
     ) -> None:
         """Approve sending a security incident's details to a broader audience (admin)."""
-        Client.from_env().request(
+        data = Client.from_env().request(
             "POST",
             f"/api/v1/incidents/{number}/disclosures",
             json={"audience": audience, "reason": reason},
         )
-        output.console.print(f"Disclosure of #{number} to '{audience}' approved and recorded")
+        output.say(data, as_json, f"Disclosure of #{number} to '{audience}' approved and recorded")

@@ -1,4 +1,9 @@
-"""The `firebell` command."""
+"""The `firebell` command.
+
+Client commands (declare, show, ack…) only talk HTTP: nothing here imports the server
+(FastAPI, SQLAlchemy, uvicorn) at module level, so `firebell show 1` starts fast. Commands
+that open the database import what they need when they run.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +14,14 @@ import typer
 from firebell.cli import (
     command_commands,
     comms_commands,
+    doctor_command,
     incident_commands,
+    init_command,
     oncall_commands,
     playbook_commands,
 )
-from firebell.cli.serve import DatabaseUrl, Home, PlaybookFile, open_runtime, serve, worker
-from firebell.errors import DomainError
-from firebell.store.db import transaction
+from firebell.cli.options import DatabaseUrl, Home, PlaybookFile
+from firebell.cli.serve import open_runtime, serve, worker
 
 app = typer.Typer(
     help="firebell: incident response driven by a playbook kept as code.",
@@ -25,6 +31,8 @@ app = typer.Typer(
 app.command()(serve)
 app.command()(worker)
 app.add_typer(playbook_commands.app, name="playbook")
+app.command("init")(init_command.init)
+app.command("doctor")(doctor_command.doctor)
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 incident_commands.register(app)
@@ -43,6 +51,8 @@ def token_create(
 ) -> None:
     """Create an API token directly in the database (works with the server stopped)."""
     from firebell.auth.tokens import create_token
+    from firebell.errors import DomainError
+    from firebell.store.db import transaction
 
     runtime = open_runtime(home, database_url, playbook)
     try:

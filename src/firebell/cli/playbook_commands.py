@@ -5,12 +5,12 @@ from __future__ import annotations
 import io
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from ruamel.yaml import YAML
 
-from firebell.playbook.loader import PlaybookError, default_playbook_text, load_playbook
+if TYPE_CHECKING:
+    from firebell.playbook.loader import PlaybookError
 
 app = typer.Typer(help="Validate, show and export the playbook.", no_args_is_help=True)
 
@@ -24,6 +24,8 @@ def report(exc: PlaybookError) -> None:
 @app.command()
 def validate(file: Path) -> None:
     """Check a playbook; print every problem with file, line and field."""
+    from firebell.playbook.loader import PlaybookError, load_playbook
+
     try:
         loaded = load_playbook(file)
     except PlaybookError as exc:
@@ -40,6 +42,10 @@ def show(
     ] = None,
 ) -> None:
     """Print the effective playbook (defaults filled in) as YAML."""
+    from ruamel.yaml import YAML
+
+    from firebell.playbook.loader import PlaybookError, load_playbook
+
     try:
         loaded = load_playbook(playbook)
     except PlaybookError as exc:
@@ -64,6 +70,8 @@ def export_default(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Default: stdout")] = None,
 ) -> None:
     """Write the default playbook, to start your own from it."""
+    from firebell.playbook.loader import default_playbook_text
+
     text = default_playbook_text()
     if output is None:
         sys.stdout.write(text)
