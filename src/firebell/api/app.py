@@ -16,6 +16,7 @@ from firebell.api.routes import (
     chat,
     command,
     comms,
+    docs,
     incidents,
     intake,
     oncall,
@@ -126,6 +127,8 @@ def create_app(runtime: Runtime) -> FastAPI:
         version=__version__,
         description="Self-hosted incident response driven by a playbook kept as code.",
         lifespan=lifespan,
+        docs_url=None,  # served from local files by routes.docs
+        redoc_url=None,
     )
     app.state.runtime = runtime
     problems.install(app)
@@ -140,4 +143,5 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(command.router)
     app.include_router(chat.router)
     app.include_router(index.router)
+    docs.install(app)
     return app
