@@ -38,19 +38,14 @@ def doctor(
     if as_json:
         output.emit_json({"status": level, "findings": [f.as_dict() for f in findings]})
     else:
-        marks = {
-            Level.OK: "[green]ok[/green]     ",
-            Level.WARNING: "[yellow]warning[/yellow]",
-            Level.ERROR: "[red]error[/red]  ",
-        }
+        from rich.markup import escape
+
+        colour = {Level.OK: "green", Level.WARNING: "yellow", Level.ERROR: "red"}
         for finding in findings:
-            output.console.print(
-                f"{marks[finding.level]} {finding.check}: {finding.message}",
-                highlight=False,
-                markup=True,
-            )
+            mark = f"[{colour[finding.level]}]{finding.level:<7}[/]"
+            output.console.print(f"{mark} {finding.check}: {escape(finding.message)}")
             if finding.fix:
-                output.console.print(f"         fix: {finding.fix}", highlight=False, markup=False)
+                output.console.print(f"        fix: {escape(finding.fix)}")
         output.console.print(f"doctor: {level}")
     if level == Level.ERROR:
         raise typer.Exit(1)

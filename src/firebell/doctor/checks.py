@@ -28,9 +28,19 @@ def reachable_methods(person: Person, playbook: Playbook, methods: Collection[st
 
 
 def people_without_contact(playbook: Playbook, methods: Collection[str]) -> list[Finding]:
+    """One finding per real person nobody can page; the example people as one finding."""
     found = []
+    examples = [p.id for p in playbook.people if p.example]
+    if examples:
+        found.append(
+            warning(
+                "contacts",
+                f"{len(examples)} example people cannot be paged: {', '.join(examples)}",
+                "replace the example contacts with real people (firebell init)",
+            )
+        )
     for person in playbook.people:
-        if not reachable_methods(person, playbook, methods):
+        if not person.example and not reachable_methods(person, playbook, methods):
             found.append(
                 warning(
                     "contacts",
@@ -44,8 +54,6 @@ def people_without_contact(playbook: Playbook, methods: Collection[str]) -> list
 
 
 def _contact_fix(person: Person, methods: Collection[str]) -> str:
-    if person.example:
-        return f"replace the example contact '{person.id}' with a real person (firebell init)"
     configured = ", ".join(sorted(methods)) or "none"
     return (
         f"give {person.id} an address for a configured channel ({configured}) and a "
