@@ -118,18 +118,24 @@ def test_missing_variable_and_sandbox_escape_fail_clearly() -> None:
         render("evil", "{{ cycler.__init__.__globals__.os }}", {})
 
 
-def test_preview_names_the_missing_field(app_client: TestClient, responder: H) -> None:
+def test_preview_shows_every_missing_value_at_once(app_client: TestClient, responder: H) -> None:
     r = app_client.post(
-        "/api/v1/incidents", headers=responder, json={"title": "No commander", "severity": "P1"}
+        "/api/v1/incidents", headers=responder, json={"title": "Nothing known", "severity": "P1"}
     )
     number = r.json()["id"]
-    bad = app_client.post(
+    shown = app_client.post(
         f"/api/v1/incidents/{number}/comms/preview",
         headers=responder,
         json={"template": "initial", "variant": "internal"},
     )
-    assert bad.status_code == 422
-    assert "needs 'incident.commander'" in bad.json()["detail"]
+    assert shown.status_code == 200, shown.text
+    [item] = shown.json()["rendered"]
+    # the declarer commands by default; impact and actions are not known yet
+    assert "Incident Commander: @alice" in item["body"]
+    assert "Impact: [incident.impact: not known yet]" in item["body"]
+    assert "- [actions: not known yet]" in item["body"]
+    assert item["missing"] == ["incident.impact", "actions"]
+    assert item["blocking"] == []  # internal: nothing is required unless the playbook says
 
 
 def test_notify_all_routes_by_severity_and_keeps_status_page_updates(

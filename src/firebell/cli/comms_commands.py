@@ -51,6 +51,18 @@ def _print_rendered(items: list[dict[str, Any]]) -> None:
         output.console.print(item["body"], markup=False, highlight=False)
         for problem in item.get("problems", []):
             output.console.print(f"[red]blocked: {problem}[/red]")
+        if item.get("missing"):
+            output.console.print(
+                "not known yet (shown as placeholders): " + ", ".join(item["missing"]),
+                markup=False,
+                highlight=False,
+            )
+        if item.get("blocking"):
+            output.console.print(
+                "required before sending: " + ", ".join(item["blocking"]),
+                markup=False,
+                highlight=False,
+            )
 
 
 def register(app: typer.Typer) -> None:
