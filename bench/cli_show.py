@@ -74,7 +74,9 @@ def main() -> int:
                 assert out.returncode == 0 and json.loads(out.stdout)["id"] == number, out.stderr
     imports = server_modules_imported()
     median, worst = statistics.median(times), max(times)
-    print(f"firebell show {number}: median {median:.0f} ms, worst {worst:.0f} ms ({args.runs} runs)")
+    print(
+        f"firebell show {number}: median {median:.0f} ms, worst {worst:.0f} ms ({args.runs} runs)"
+    )
     print(
         f"CPU time of one run (user+sys): median {statistics.median(cpu):.0f} ms "
         f"(what the wall time is on an idle core); load average {os.getloadavg()[0]:.1f}"

@@ -241,6 +241,6 @@ def test_doctor_after_init_is_healthy(tmp_path: Path, smtp: SmtpReceiver) -> Non
     result = runner.invoke(app, ["doctor", "--home", str(home)])
     assert result.exit_code == 0, result.output
     assert "error" not in result.output.replace("doctor: warning", "")
-    assert "email: credentials accepted" in result.output
+    assert "channel:email: email: the service accepted firebell" in result.output
     assert "all 1 people can be paged" in result.output
     assert "never received an event" in result.output  # the seed's integrations

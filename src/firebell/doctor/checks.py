@@ -198,7 +198,7 @@ def probe_results(results: Mapping[str, str | None]) -> list[Finding]:
     found = []
     for method, problem in sorted(results.items()):
         if problem is None:
-            found.append(ok(f"channel:{method}", f"{method}: credentials accepted"))
+            found.append(ok(f"channel:{method}", f"{method}: the service accepted firebell"))
         else:
             found.append(
                 error(
