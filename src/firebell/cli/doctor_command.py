@@ -43,9 +43,7 @@ def doctor(
         colour = {Level.OK: "green", Level.WARNING: "yellow", Level.ERROR: "red"}
         for finding in findings:
             mark = f"[{colour[finding.level]}]{finding.level:<7}[/]"
-            output.console.print(
-                f"{mark} {finding.check}: {escape(finding.message)}", emoji=False
-            )
+            output.console.print(f"{mark} {finding.check}: {escape(finding.message)}", emoji=False)
             if finding.fix:
                 output.console.print(f"        fix: {escape(finding.fix)}", emoji=False)
         output.console.print(f"doctor: {level}")
