@@ -85,6 +85,7 @@ class Runtime:
             self.chat_api,
             self.settings.bridge_base_url,
         )
+        self.incidents.hooks.append(self.war_rooms.on_change)
         self.watcher = Watcher(
             self.playbook.playbook, self.incidents, self.command, self.war_rooms, self.pager
         )
