@@ -188,14 +188,7 @@ def test_twilio_probe_fetches_the_account(api_server: tuple[str, Recorder]) -> N
 
 
 @pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in (
-        "FIREBELL_HOME",
-        "FIREBELL_PLAYBOOK",
-        "FIREBELL_DATABASE_URL",
-        "FIREBELL_SMTP_HOST",
-    ):
-        monkeypatch.delenv(name, raising=False)
+def _no_server(clean_env: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FIREBELL_PORT", str(free_port()))  # no server answers there
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.firstrun.conftest import init_flags
 from tests.paging._support import SmtpReceiver, free_port
 
 pytestmark = pytest.mark.slow
@@ -86,29 +87,7 @@ def test_clone_install_init_serve_page(tmp_path: Path, smtp: SmtpReceiver) -> No
     port = free_port()
     env["FIREBELL_HOME"] = str(home)
     env["FIREBELL_PORT"] = str(port)
-    out = run(
-        [
-            firebell,
-            "init",
-            "--non-interactive",
-            "--organisation",
-            "Acme",
-            "--name",
-            "Ada Lovelace",
-            "--email",
-            "ada@acme.io",
-            "--timezone",
-            "Europe/Paris",
-            "--smtp-host",
-            "127.0.0.1",
-            "--smtp-port",
-            str(smtp.controller.port),
-            "--smtp-from",
-            "firebell@acme.io",
-        ],
-        work,
-        env,
-    )
+    out = run([firebell, *init_flags(smtp.controller.port)], work, env)
     assert "test page by email to ada@acme.io: sent" in out
     wait_for_mail(smtp, 1)
     assert smtp.messages[0]["Subject"] == "[firebell] test page"

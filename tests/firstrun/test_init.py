@@ -14,44 +14,17 @@ from firebell.doctor import checks
 from firebell.doctor.findings import Level
 from firebell.playbook.loader import load_playbook
 from firebell.settings_file import read_settings, settings_path
+from tests.firstrun.conftest import init_flags
 from tests.paging._support import SmtpReceiver
 
 runner = CliRunner()
 
 
 def init_args(home: Path, smtp: SmtpReceiver, *extra: str) -> list[str]:
-    return [
-        "init",
-        "--non-interactive",
-        "--home",
-        str(home),
-        "--organisation",
-        "Acme Ops",
-        "--name",
-        "Ada Lovelace",
-        "--email",
-        "ada@acme.io",
-        "--timezone",
-        "Europe/Paris",
-        "--smtp-host",
-        "127.0.0.1",
-        "--smtp-port",
-        str(smtp.controller.port),
-        "--smtp-from",
-        "firebell@acme.io",
-        *extra,
-    ]
+    return [*init_flags(smtp.controller.port), "--home", str(home), *extra]
 
 
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in (
-        "FIREBELL_HOME",
-        "FIREBELL_PLAYBOOK",
-        "FIREBELL_DATABASE_URL",
-        "FIREBELL_SMTP_HOST",
-    ):
-        monkeypatch.delenv(name, raising=False)
+pytestmark = pytest.mark.usefixtures("clean_env")
 
 
 def test_non_interactive_init_writes_both_files_and_pages(
