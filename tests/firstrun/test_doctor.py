@@ -23,7 +23,9 @@ from firebell.channels.registry import SlackApiSettings, TwilioSettings
 from firebell.cli.main import app
 from firebell.doctor import checks, probes
 from firebell.doctor.findings import Level, worst
+from firebell.doctor.startup import print_startup_findings
 from firebell.playbook.loader import load_playbook
+from firebell.runtime import Runtime
 from tests.paging._support import SmtpReceiver, free_port
 
 runner = CliRunner()
@@ -237,3 +239,14 @@ def test_doctor_after_init_is_healthy(tmp_path: Path, smtp: SmtpReceiver) -> Non
     assert "channel:email: email: the service accepted firebell" in result.output
     assert "all 1 people can be paged" in result.output
     assert "never received an event" in result.output  # the seed's integrations
+
+
+def test_serve_prints_the_same_warnings_at_start(
+    runtime: Runtime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    count = print_startup_findings(runtime)
+    err = capsys.readouterr().err
+    assert count >= 3
+    assert "error: no channel can reach a person" in err
+    assert "warning: 16 example people cannot be paged" in err
+    assert "run `firebell doctor` for the full check" in err
