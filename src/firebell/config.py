@@ -87,4 +87,7 @@ def smtp_from_env(environ: Mapping[str, str] | None = None) -> SmtpSettings | No
         username=env.get("FIREBELL_SMTP_USERNAME") or None,
         password=env.get("FIREBELL_SMTP_PASSWORD") or None,
         starttls=env.get("FIREBELL_SMTP_STARTTLS", "").lower() in ("1", "true", "yes"),
+        allow_plaintext_auth=env.get("FIREBELL_SMTP_ALLOW_PLAINTEXT_AUTH", "").lower()
+        in ("1", "true", "yes"),
+        cafile=env.get("FIREBELL_SMTP_CA_FILE") or None,
     )

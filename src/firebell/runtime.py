@@ -25,6 +25,7 @@ from firebell.command.watch import KIND as WATCH_KIND
 from firebell.command.watch import Watcher
 from firebell.comms.service import CADENCE, Comms
 from firebell.config import Settings
+from firebell.engine.wakeup import install as install_wakeup
 from firebell.engine.worker import Engine
 from firebell.incidents.service import IncidentService
 from firebell.intake import heartbeats
@@ -33,11 +34,20 @@ from firebell.intake.integrations import Integrations
 from firebell.intake.writer import IntakeWriter
 from firebell.paging.service import Pager
 from firebell.playbook.loader import LoadedPlaybook, load_playbook
+from firebell.postmortems import actions as action_items
+from firebell.postmortems import service as postmortems
+from firebell.postmortems import tickets
+from firebell.reports.delivery import MonthlyMailer
+from firebell.reports.service import Reports
 from firebell.schedules.handoffs import HandoffNotifier
 from firebell.schedules.service import Schedules
+from firebell.statuspage.maintenance import TIMER as MAINTENANCE_TIMER
+from firebell.statuspage.service import StatusPageService
+from firebell.statuspage.webhook import SubscriberWebhook
 from firebell.store.db import make_engine, make_sessionmaker, serialize, transaction
 from firebell.store.migrate import STARTUP_LOCK, upgrade
 from firebell.store.models import PlaybookVersion
+from firebell.store.private_files import prepare_sqlite, private_dir
 
 
 @dataclass
@@ -63,6 +73,12 @@ class Runtime:
     war_rooms: WarRooms = field(init=False)
     watcher: Watcher = field(init=False)
     handoffs: HandoffNotifier = field(init=False)
+    status_page: StatusPageService = field(init=False)
+    postmortems: postmortems.Postmortems = field(init=False)
+    action_items: action_items.ActionItems = field(init=False)
+    reports: Reports = field(init=False)
+    ticket_sync: tickets.TicketSync = field(init=False)
+    monthly_mailer: MonthlyMailer = field(init=False)
 
     def __post_init__(self) -> None:
         self.webhook_secret = derive(self.master_key, "webhook-signing", 64)
@@ -90,8 +106,37 @@ class Runtime:
             self.playbook.playbook, self.incidents, self.command, self.war_rooms, self.pager
         )
         self.incidents.hooks.append(self.watcher.on_change)
+        self.status_page = StatusPageService(
+            self.sessions,
+            self.clock,
+            lambda: self.playbook.playbook,
+            self.master_key,
+            self.settings.base_url,
+        )
+        self.comms.customer_fanout = self.status_page.customer_fanout
+        self.channels["status_webhook"] = SubscriberWebhook(
+            self.status_page.subscribers.webhook_secret
+        )
+        self.postmortems = postmortems.Postmortems(
+            self.sessions, self.clock, self.playbook.playbook, self.incidents, self._sender
+        )
+        self.incidents.hooks.append(self.postmortems.on_change)
+        self.action_items = action_items.ActionItems(
+            self.sessions,
+            self.clock,
+            self.playbook.playbook,
+            self.incidents,
+            lambda: self.settings.channels.jira is not None,
+        )
+        self.reports = Reports(self.sessions, self.clock, lambda: self.playbook.playbook)
+        self.monthly_mailer = MonthlyMailer(
+            self.sessions, self.clock, self.playbook.playbook, self.reports
+        )
+        self.ticket_sync = tickets.TicketSync(
+            self.sessions, self.clock, self.playbook.playbook, self._jira_tickets
+        )
         self.integrations = Integrations(self.playbook.playbook, self.master_key)
-        self.ingestor = Ingestor(self.incidents)
+        self.ingestor = Ingestor(self.incidents, self.pager, lambda: set(self.channels))
         self.rate_limits = TokenBuckets()
         self.intake_writer = IntakeWriter(self.sessions, self.clock)
         self.schedules = Schedules(
@@ -108,6 +153,9 @@ class Runtime:
                 CADENCE: self.comms.fire,
                 WATCH_KIND: self.watcher.fire,
                 "checkpoint": self.war_rooms.checkpoint,
+                MAINTENANCE_TIMER: self.status_page.maintenances.fire,
+                postmortems.KIND: self.postmortems.fire,
+                action_items.KIND: self.action_items.fire,
             },
             throttles={
                 method: (limit.count, limit.per.approx())
@@ -115,11 +163,30 @@ class Runtime:
             },
             steps=[
                 self.war_rooms.open_pending,
+                self.ticket_sync.step,
+                self.monthly_mailer.step,
                 lambda: heartbeats.check_due(
                     self.sessions, self.clock, self.ingestor, lambda: self.integrations.by_id
                 ),
             ],
         )
+        install_wakeup(self.sessions, self.engine.wake)
+        if self.db.dialect.name == "postgresql":
+            self.engine.notify_url = self.settings.database_url
+
+    def _jira_tickets(self) -> tickets.JiraTickets | None:
+        jira = self.settings.channels.jira
+        if jira is None:
+            return None
+        return tickets.JiraTickets(
+            jira.base_url,
+            jira.email,
+            jira.api_token.get_secret_value(),
+            self.settings.channels.timeout,
+        )
+
+    def _sender(self) -> str:
+        return self.settings.smtp.sender if self.settings.smtp else "firebell@localhost"
 
     def chat_api(self) -> SlackApi | None:
         """The chat system's Web API, if one is configured (war rooms need it)."""
@@ -141,8 +208,8 @@ def build_runtime(
 ) -> Runtime:
     """Load the playbook (raising PlaybookError if invalid), open and migrate the database."""
     playbook = load_playbook(settings.playbook_path)
-    if settings.database_url.startswith("sqlite"):
-        settings.home.mkdir(parents=True, exist_ok=True)
+    private_dir(settings.home)  # 0700: the database, secret key and cli.json live here
+    prepare_sqlite(settings.database_url)  # created 0600 before SQLite opens it
     db = make_engine(settings.database_url)
     if migrate:
         upgrade(db)

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from firebell.runtime import Runtime
 from firebell.store.models import ApiToken
+from tests.conftest import make_token
 
 H = dict[str, str]
 
@@ -60,8 +61,8 @@ def test_only_admin_creates_tokens_and_only_a_digest_is_stored(
     )
 
 
-def test_private_incidents_are_hidden_from_non_admins(
-    app_client: TestClient, responder: H, admin: H
+def test_private_incidents_are_hidden_from_non_members(
+    app_client: TestClient, runtime: Runtime, responder: H, admin: H
 ) -> None:
     r = app_client.post(
         "/api/v1/incidents",
@@ -69,11 +70,12 @@ def test_private_incidents_are_hidden_from_non_admins(
         json={"title": "Credential leak", "severity": "P0", "private": True},
     )
     number = r.json()["id"]
-    assert app_client.get(f"/api/v1/incidents/{number}", headers=responder).status_code == 404
-    assert (
-        app_client.get(f"/api/v1/incidents/{number}/timeline", headers=responder).status_code == 404
-    )
-    listed = app_client.get("/api/v1/incidents", headers=responder).json()
+    # The declarer is a member (no longer locked out); another responder is not.
+    assert app_client.get(f"/api/v1/incidents/{number}", headers=responder).status_code == 200
+    other = {"Authorization": f"Bearer {make_token(runtime, 'responder', 'bob')}"}
+    assert app_client.get(f"/api/v1/incidents/{number}", headers=other).status_code == 404
+    assert app_client.get(f"/api/v1/incidents/{number}/timeline", headers=other).status_code == 404
+    listed = app_client.get("/api/v1/incidents", headers=other).json()
     assert listed["total"] == 0
     assert app_client.get(f"/api/v1/incidents/{number}", headers=admin).json()["private"] is True
     assert app_client.get("/api/v1/incidents", headers=admin).json()["total"] == 1

@@ -123,3 +123,24 @@ def test_serve_refuses_an_invalid_playbook(tmp_path: Path) -> None:
     result = cli(env, "serve", "--playbook", str(bad), "--port", str(free_port()))
     assert result.returncode == 1
     assert f"{bad}:" in result.stderr and "severities" in result.stderr
+
+
+def test_token_list_revoke_and_expiry(server: tuple[dict[str, str], str]) -> None:
+    env, url = server
+    made = cli(env, "token", "create", "--role", "viewer", "--name", "dash", "--expires", "30d")
+    assert made.returncode == 0, made.stderr
+    secret = made.stdout.strip()
+    assert "expires" in made.stderr
+    as_dash = {**env, "FIREBELL_TOKEN": secret, "FIREBELL_URL": url}
+    assert cli(as_dash, "incidents").returncode == 0
+    listed = json.loads(cli(env, "token", "list", "--json").stdout)["tokens"]
+    dash = next(t for t in listed if t["name"] == "dash")
+    assert dash["state"] == "active" and dash["expires_at"] and dash["last_used_at"]
+    table = cli(env, "token", "list")
+    assert table.returncode == 0 and "dash" in table.stdout and secret not in table.stdout
+    revoked = cli(env, "token", "revoke", str(dash["id"]))
+    assert revoked.returncode == 0 and "revoked" in revoked.stdout
+    refused = cli(as_dash, "incidents")
+    assert refused.returncode == 1 and "refused the token" in refused.stderr
+    bad = cli(env, "token", "create", "--role", "viewer", "--name", "x", "--expires", "soon")
+    assert bad.returncode == 1 and "expires" in bad.stderr

@@ -14,10 +14,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from firebell.api.app import create_app
-from firebell.auth.principal import SYSTEM
+from firebell.auth.principal import SYSTEM, Principal
 from firebell.chat.signature import sign
 from firebell.clock import FrozenClock
-from firebell.incidents.service import IncidentFilter
+from firebell.incidents.service import Declaration, IncidentFilter
 from firebell.runtime import Runtime
 from firebell.store.models import Message, TimelineEvent
 
@@ -210,3 +210,20 @@ def test_only_people_known_by_chat_user_id_may_act(chat: tuple[TestClient, Runti
     r = post(client, "declare I am the CTO --sev P0", user="U-stranger", name="cto")
     assert r["response_type"] == "ephemeral" and "does not know you" in r["text"]
     assert runtime.incidents.search(IncidentFilter(), SYSTEM).total == 0
+
+
+def test_chat_commands_respect_private_membership(chat: tuple[TestClient, Runtime]) -> None:
+    client, runtime = chat
+    people = runtime.playbook.playbook.people
+    security = {"security-lead", "security-lead-backup", "vp-engineering", "cto"}
+    index, outsider = next((n, p.id) for n, p in enumerate(people) if p.id not in security)
+    user = f"U{index:04d}"
+    number = runtime.incidents.declare(
+        Declaration(title="Leaked key", severity="P3", private=True), Principal("root", "admin")
+    ).id
+    refused = post(client, f"#{number} ack", user=user)
+    assert f"incident #{number} does not exist" in refused["text"]
+    assert "Leaked key" not in str(refused)
+    runtime.command.assign_role(number, "scribe", outsider, SYSTEM)
+    accepted = post(client, f"#{number} ack", user=user)
+    assert "acknowledged" in accepted["text"], accepted

@@ -148,10 +148,17 @@ def test_missing_required_roles_are_reminded(
     assert roles["missing"] == ["tech_lead", "comms_lead"]
 
 
+def reachable(doc: Any) -> None:
+    """Pages that reach nobody (no channel for any rule) move on at once, like 'nobody on
+    call': let people be reached by the configured chat channel, so levels are paged."""
+    rules = doc["on_call"]["default_notification_rules"]
+    rules.append({"method": "chat", "delay": "0m", "urgency": "any"})
+
+
 def test_response_sla_breach_tells_the_next_level(
     make_runtime: Callable[..., Runtime], clock: FrozenClock
 ) -> None:
-    runtime = make_runtime()
+    runtime = make_runtime(reachable)
     late = declare(runtime, "P1")
     on_time = declare(runtime, "P1", title="Other")
     run(runtime, clock, 3)
@@ -167,7 +174,7 @@ def test_response_sla_breach_tells_the_next_level(
 def test_resolution_sla_breach_is_recorded_even_after_ack(
     make_runtime: Callable[..., Runtime], clock: FrozenClock
 ) -> None:
-    runtime = make_runtime()
+    runtime = make_runtime(reachable)
     number = declare(runtime, "P0", commander="primary-engineer-1")
     runtime.incidents.acknowledge(number, ALICE)
     run(runtime, clock, 61)
@@ -247,3 +254,65 @@ def test_related_p2s_are_linked_and_escalated(
     assert link["related"] == [first] and link["rule"] == "p1-related-p2s"
     assert events(runtime, first, "incidents_linked")[0]["related"] == [second]
     assert "incidents_linked" not in kinds(runtime, other_service)
+
+
+def test_linking_never_crosses_the_private_boundary(
+    make_runtime: Callable[..., Runtime], clock: FrozenClock
+) -> None:
+    runtime = make_runtime()
+    public = declare(runtime, "P2", title="Slow search")
+    clock.advance(timedelta(minutes=10))
+    private = declare(runtime, "P2", title="Odd logins on search", private=True)
+    # A private incident is not escalated because of a public one...
+    assert runtime.incidents.get(private, ALICE).severity == "P2"
+    assert "incidents_linked" not in kinds(runtime, private)
+    # ...and its number never lands on the public incident's timeline.
+    assert "incidents_linked" not in kinds(runtime, public)
+    clock.advance(timedelta(minutes=1))
+    later = declare(runtime, "P2", title="Search timeouts")
+    assert events(runtime, later, "incidents_linked")[0]["related"] == [public]
+    assert events(runtime, public, "incidents_linked") == [
+        {"rule": "p1-related-p2s", "related": [later]}
+    ]
+    assert "incidents_linked" not in kinds(runtime, private)
+
+
+def test_a_private_incident_gets_a_private_channel_without_its_title(
+    make_runtime: Callable[..., Runtime], slack: FakeSlack
+) -> None:
+    runtime = make_runtime()
+    number = declare(runtime, "P1", title="Leaked signing key", private=True)
+    runtime.engine.run_once()
+    [created] = slack.named("conversations.create")
+    assert created.body["is_private"] is True
+    assert created.body["name"].startswith("security-incident-")
+    [topic] = slack.named("conversations.setTopic")
+    assert "Leaked" not in topic.body["topic"]
+    assert topic.body["topic"].startswith(f"[P1] Private incident INC-{number}")
+    opened = events(runtime, number, "war_room_opened")[0]
+    assert "Leaked" not in opened["topic"]
+
+
+def test_the_playbook_may_put_the_title_in_a_private_topic(
+    make_runtime: Callable[..., Runtime], slack: FakeSlack
+) -> None:
+    def edit(doc: Any) -> None:
+        doc["war_room"]["private_topic"] = "{{ incident.title }} (private)"
+
+    runtime = make_runtime(edit)
+    declare(runtime, "P1", title="Leaked signing key", private=True)
+    runtime.engine.run_once()
+    [created] = slack.named("conversations.create")
+    assert created.body["is_private"] is True
+    [topic] = slack.named("conversations.setTopic")
+    assert topic.body["topic"] == "Leaked signing key (private)"
+
+
+def test_a_public_incident_channel_stays_public(
+    make_runtime: Callable[..., Runtime], slack: FakeSlack
+) -> None:
+    runtime = make_runtime()
+    declare(runtime, "P0", title="Checkout down")
+    runtime.engine.run_once()
+    [created] = slack.named("conversations.create")
+    assert created.body["is_private"] is False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -79,3 +80,25 @@ def test_sla_clocks_follow_the_table() -> None:
     p3 = {c.clock: c.due for c in rules.sla_clocks(PB, "P3", friday)}
     assert p3["response"] == datetime(2026, 11, 30, 16, 0, tzinfo=UTC)  # next business day
     assert p3["resolution"] == friday + timedelta(weeks=1)
+
+
+def test_related_incidents_stay_on_their_side_of_the_private_boundary() -> None:
+    from dataclasses import dataclass, field
+
+    from firebell.command.rules import related_incidents
+
+    @dataclass
+    class Row:
+        id: int
+        service: str | None
+        private: bool = False
+        facts: dict[str, Any] = field(default_factory=dict)
+
+    me = Row(1, "search")
+    others = [Row(2, "search"), Row(3, "search", private=True), Row(4, "db")]
+    assert [o.id for o in related_incidents(me, others)] == [2]
+    secret = Row(5, "search", private=True)
+    assert [o.id for o in related_incidents(secret, others)] == [3]
+    by_root = Row(6, None, facts={"root_cause": "dns"})
+    assert related_incidents(by_root, [Row(7, "x", facts={"root_cause": "dns"})])[0].id == 7
+    assert related_incidents(Row(8, None, facts={"root_cause": ""}), [Row(9, None)]) == []

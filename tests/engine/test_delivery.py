@@ -209,10 +209,12 @@ def test_a_send_abandoned_mid_flight_becomes_possibly_sent_and_is_never_resent(
 ) -> None:
     start = clock.now()
     number = declare(rt, "P1")
-    claimed = rt.engine.claim()  # committed as `sending` ... and then the process dies
+    claimed = rt.engine.claim()  # committed as `sending` ...
     assert [m.person for m in claimed] == [PRIMARY]
+    assert rt.engine.begin_send(claimed[0])  # ... the send starts, and the process dies
     [row] = messages(rt, number)
     assert row.status == "sending" and row.lease_until == start + LEASE
+    assert row.send_started_at == start and row.attempts == 1
 
     clock.set(start + LEASE)  # the lease has not run out yet
     assert rt.engine.recover_stale_sends() == 0
@@ -241,12 +243,52 @@ def test_a_late_settle_after_recovery_changes_nothing(
     start = clock.now()
     number = declare(rt, "P1")
     [outgoing] = rt.engine.claim()
+    assert rt.engine.begin_send(outgoing)
     clock.set(start + LEASE + timedelta(seconds=1))
     rt.engine.recover_stale_sends()
-    rt.engine.deliver(outgoing)
+    rt.engine._settle(outgoing.id, None)
     [row] = messages(rt, number)
     assert row.status == "possibly_sent"
     assert events(rt, number, "page_sent") == []
+
+
+def test_a_leased_message_never_tried_is_sent_after_the_lease_not_lost(
+    rt: Runtime, clock: FrozenClock, receiver: HttpReceiver
+) -> None:
+    """The engine died after leasing a batch but before trying this message: nobody was
+    paged, so after the lease the message goes back to pending and is sent, once."""
+    start = clock.now()
+    number = declare(rt, "P1")
+    [_leased] = rt.engine.claim()  # leased ... and the process dies before the send
+    [row] = messages(rt, number)
+    assert row.status == "sending" and row.send_started_at is None and row.attempts == 0
+
+    clock.set(start + LEASE)
+    assert rt.engine.recover_stale_sends() == 0
+    clock.set(start + LEASE + timedelta(seconds=1))
+    rt.engine.run_once()
+    [row] = messages(rt, number)
+    assert row.status == "sent" and row.attempts == 1
+    assert [h.message_id for h in receiver.paging_hits()] == [row.id]
+    assert events(rt, number, "page_possibly_sent") == []
+    assert len(events(rt, number, "page_sent")) == 1
+
+
+def test_a_stale_lease_cannot_start_a_send(
+    rt: Runtime, clock: FrozenClock, receiver: HttpReceiver
+) -> None:
+    """A slow engine whose lease was recovered (and re-claimed elsewhere) must not send."""
+    start = clock.now()
+    number = declare(rt, "P1")
+    [stale] = rt.engine.claim()
+    clock.set(start + LEASE + timedelta(seconds=1))
+    rt.engine.recover_stale_sends()
+    rt.engine.deliver(stale)  # its lease is gone: nothing is sent, nothing recorded
+    assert receiver.paging_hits() == []
+    [row] = messages(rt, number)
+    assert row.status == "pending" and row.attempts == 0
+    rt.engine.run_once()
+    assert [h.message_id for h in receiver.paging_hits()] == [row.id]
 
 
 # --- 12. two engines on PostgreSQL ---------------------------------------------------------

@@ -54,7 +54,7 @@ def test_alertmanager_firing_then_resolved(
     done = app_client.post(am_url(runtime), json=fixture("webhook-resolved.json")).json()
     assert done["resolved"] == 1
     incident = app_client.get(f"/api/v1/incidents/{number}", headers=admin).json()
-    assert incident["status"] == "monitoring"
+    assert incident["status"] == "resolved"  # nobody acknowledged: it cleared itself
     kinds = [
         e["kind"]
         for e in app_client.get(f"/api/v1/incidents/{number}/timeline", headers=admin).json()[
@@ -345,21 +345,24 @@ def test_rate_limit_answers_429_with_retry_after(app_client: TestClient, runtime
 def test_a_more_severe_alert_proposes_escalation(
     app_client: TestClient, runtime: Runtime, admin: dict[str, str]
 ) -> None:
-    pd = {
-        "routing_key": key(runtime, "pagerduty"),
-        "event_action": "trigger",
-        "dedup_key": "minor",
-        "payload": {"summary": "slow", "source": "x", "severity": "warning"},
-    }
-    number = (
-        app_client.post("/v2/enqueue", json=pd).json()
-        and app_client.get("/api/v1/incidents", headers=admin).json()["incidents"][0]["id"]
-    )
+    """A worse alert joining the group's incident proposes an escalation, never makes it."""
+    payload = fixture("webhook-firing.json")
+    mild = copy.deepcopy(payload["alerts"][0])
+    mild["labels"]["severity"] = "warning"
+    payload["commonLabels"]["severity"] = "warning"
+    first = dict(payload, alerts=[mild])
+    [number] = app_client.post(am_url(runtime), json=first).json()["incidents"]
     assert app_client.get(f"/api/v1/incidents/{number}", headers=admin).json()["severity"] in (
         "P2",
         "P3",
     )
-    app_client.post(am_url(runtime), json=fixture("webhook-firing.json"))  # critical → P1
+    worse = copy.deepcopy(fixture("webhook-firing.json")["alerts"][0])
+    worse["fingerprint"] = "0000000000000002"
+    worse["labels"]["instance"] = "web-2:8080"
+    second = dict(payload, alerts=[mild, worse])
+    del second["commonLabels"]["severity"]
+    assert app_client.post(am_url(runtime), json=second).json()["incidents"] == [number]
     events = app_client.get(f"/api/v1/incidents/{number}/timeline", headers=admin).json()
     [proposal] = [e for e in events["events"] if e["kind"] == "escalation_proposed"]
     assert proposal["details"]["to"] == "P1" and proposal["details"]["rule"] == "alert-more-severe"
+    assert app_client.get(f"/api/v1/incidents/{number}", headers=admin).json()["severity"] != "P1"

@@ -1,4 +1,4 @@
-"""Simultaneous deliveries: dedup, one open incident per service, and a causal timeline.
+"""Simultaneous deliveries: dedup, one open incident per group, and a causal timeline.
 
 Real senders deliver concurrently: an Alertmanager receiver with both a webhook and a
 PagerDuty config notifies both at the same instant (milliseconds apart in the end-to-end
@@ -43,19 +43,24 @@ def url_for(served: Served, n: int) -> str:
     return processes[n % len(processes)].url
 
 
-def simultaneously(served: Served, dedup_keys: list[str]) -> list[int]:
-    """POST one PagerDuty trigger per key, all released at the same instant."""
-    routing_key = pagerduty_key(served.firebell)
-    barrier = threading.Barrier(len(dedup_keys))
+def released_together(served: Served, path: str, bodies: list[dict[str, object]]) -> list[int]:
+    """POST each body to `path`, all released at the same instant."""
+    barrier = threading.Barrier(len(bodies))
 
     def send(n: int) -> int:
         with httpx.Client(base_url=url_for(served, n), timeout=30) as client:
             client.get("/healthz")  # the connection is open before the start line
             barrier.wait(timeout=30)
-            return client.post("/v2/enqueue", json=trigger(routing_key, dedup_keys[n])).status_code
+            return client.post(path, json=bodies[n]).status_code
 
-    with ThreadPoolExecutor(len(dedup_keys)) as pool:
-        return list(pool.map(send, range(len(dedup_keys))))
+    with ThreadPoolExecutor(len(bodies)) as pool:
+        return list(pool.map(send, range(len(bodies))))
+
+
+def simultaneously(served: Served, dedup_keys: list[str]) -> list[int]:
+    """POST one PagerDuty trigger per key, all released at the same instant."""
+    routing_key = pagerduty_key(served.firebell)
+    return released_together(served, "/v2/enqueue", [trigger(routing_key, k) for k in dedup_keys])
 
 
 def open_incidents(served: Served) -> list[object]:
@@ -64,16 +69,68 @@ def open_incidents(served: Served) -> list[object]:
     )
 
 
-def test_simultaneous_alerts_for_one_service_open_one_incident(served: Served) -> None:
+def group_notification(group: str, n: int) -> dict[str, object]:
+    """Alertmanager's webhook for group `group` holding one alert of its own (`n`)."""
+    labels = {"alertname": group, "instance": f"host-{n}"}
+    return {
+        "version": "4",
+        "groupKey": '{}:{alertname="' + group + '"}',
+        "status": "firing",
+        "receiver": "firebell",
+        "groupLabels": {"alertname": group},
+        "commonLabels": labels,
+        "commonAnnotations": {"summary": f"{group} firing"},
+        "externalURL": "http://alertmanager.invalid",
+        "truncatedAlerts": 0,
+        "alerts": [
+            {
+                "status": "firing",
+                "labels": labels,
+                "annotations": {"summary": f"{group} on host-{n}"},
+                "startsAt": "2026-11-26T12:00:00Z",
+                "endsAt": "0001-01-01T00:00:00Z",
+                "generatorURL": "http://prometheus.invalid/graph",
+                "fingerprint": f"{n:016x}",
+            }
+        ],
+    }
+
+
+def test_simultaneous_alerts_of_one_group_open_one_incident(served: Served) -> None:
+    """Alerts of one sender group delivered at the same instant (to several processes on
+    PostgreSQL) find each other: one incident, every alert attached to it."""
+    no_open_incident(served)
+    group = f"Concurrent{uuid.uuid4().hex[:8]}"
+    url = served.firebell.integrations()["alertmanager"]["url"]
+    path = "/" + url.split("/", 3)[3]
+    bodies = [group_notification(group, n) for n in range(SENDERS)]
+    assert released_together(served, path, bodies) == [200] * SENDERS
+    incidents = open_incidents(served)
+    assert len(incidents) == 1, (
+        f"{SENDERS} simultaneous alerts of one group opened {len(incidents)} "
+        f"incidents {incidents}; they must all attach to the group's one incident"
+    )
+    attached = served.scalars(
+        "SELECT DISTINCT incident_id FROM alerts WHERE integration = 'alertmanager' "
+        "AND status <> 'resolved' AND incident_id IN "
+        f"(SELECT id FROM incidents WHERE status IN {OPEN})"
+    )
+    assert attached == incidents
+
+
+def test_simultaneous_alerts_of_distinct_groups_open_one_incident_each(served: Served) -> None:
+    """Another group on the same service opens its own incident, linked to an open one."""
     no_open_incident(served)
     run = uuid.uuid4().hex[:8]
     keys = [f"{run}-distinct-{n}" for n in range(SENDERS)]
     assert simultaneously(served, keys) == [202] * SENDERS
     incidents = open_incidents(served)
-    assert len(incidents) == 1, (
-        f"{SENDERS} simultaneous alerts for service 'platform' opened {len(incidents)} "
-        f"incidents {incidents}; they must all attach to the one open incident"
+    assert len(incidents) == SENDERS, incidents
+    linked = served.scalars(
+        "SELECT COUNT(*) FROM incident_links WHERE reason = 'same_service' AND incident_id IN "
+        f"(SELECT id FROM incidents WHERE status IN {OPEN})"
     )
+    assert linked == [SENDERS - 1]  # every incident but the first points at an open one
 
 
 def test_simultaneous_duplicates_store_one_alert(served: Served) -> None:

@@ -6,25 +6,34 @@ import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from firebell import __version__
-from firebell.api import problems
+from firebell.api import edge, openapi_problems, problems
 from firebell.api.routes import (
+    alerts,
     chat,
     command,
     comms,
     docs,
     incidents,
     intake,
+    learning,
+    metrics,
     oncall,
     silences,
     system,
+    tokens,
 )
+from firebell.api.slow_clients import BodyTimeout
+from firebell.intake import jobs
 from firebell.runtime import Runtime
+from firebell.statuspage import routes as status_routes
+from firebell.statuspage.fast import PublicStatus
 from firebell.web import index
+from firebell.web import routes as console
 
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -115,7 +124,7 @@ class IntakeFastPath:
 def create_app(runtime: Runtime) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        runtime.intake_writer.prepare = intake.prefetch
+        runtime.intake_writer.prepare = jobs.prefetch
         runtime.intake_writer.start()  # group commit for alert intake
         try:
             yield
@@ -129,19 +138,35 @@ def create_app(runtime: Runtime) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,  # served from local files by routes.docs
         redoc_url=None,
+        dependencies=[Depends(edge.clean_json)],  # text no database can store: 422
     )
     app.state.runtime = runtime
     problems.install(app)
+    openapi_problems.install(app)  # 4xx problem responses in /openapi.json
     app.add_middleware(IntakeFastPath)
-    app.add_middleware(BodyLimit)  # added last: it runs first
+    metrics.install(app, runtime)  # /metrics, and intake counted outside the fast path
+    app.add_middleware(BodyLimit)
+    # the public status page runs first: an outage's crowd touches nothing else
+    app.add_middleware(
+        PublicStatus,
+        snapshots=lambda: runtime.status_page.snapshots,
+        host=lambda: runtime.playbook.playbook.status_page.host,
+    )
+    app.add_middleware(BodyTimeout)  # added last: it runs first (408 for a slow body)
     app.include_router(system.router)
+    app.include_router(tokens.router)
     app.include_router(incidents.router)
     app.include_router(intake.router)
     app.include_router(silences.router)
+    app.include_router(alerts.router)
     app.include_router(oncall.router)
     app.include_router(comms.router)
     app.include_router(command.router)
     app.include_router(chat.router)
+    app.include_router(status_routes.router)
+    app.include_router(status_routes.public_router)
+    app.include_router(learning.router)
     app.include_router(index.router)
+    console.install(app)
     docs.install(app)
     return app

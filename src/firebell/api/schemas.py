@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from firebell.incidents.sla_clocks import SlaClock
 from firebell.store.models import Incident, TimelineEvent
 
 
@@ -57,9 +58,23 @@ class EscalateOut(BaseModel):
     level: int
 
 
-class TokenIn(Body):
-    name: str = Field(min_length=1, max_length=200)
-    role: Literal["viewer", "responder", "admin"]
+class SlaClockOut(BaseModel):
+    name: Literal["response", "resolution", "next_update"]
+    due_at: datetime
+    stopped_at: datetime | None
+    breached: bool
+    remaining_seconds: int | None = Field(description="Left to run; negative when overdue")
+
+    @classmethod
+    def of(cls, clock: SlaClock) -> SlaClockOut:
+        remaining = int(clock.remaining.total_seconds()) if clock.remaining is not None else None
+        return cls(
+            name=clock.name,
+            due_at=clock.due,
+            stopped_at=clock.stopped_at,
+            breached=clock.breached,
+            remaining_seconds=remaining,
+        )
 
 
 class IncidentOut(BaseModel):
@@ -84,9 +99,12 @@ class IncidentOut(BaseModel):
     resolved_at: datetime | None
     closed_at: datetime | None
     updated_at: datetime
+    sla: list[SlaClockOut] | None = Field(
+        default=None, description="SLA clocks (response, resolution, next update)"
+    )
 
     @classmethod
-    def of(cls, incident: Incident) -> IncidentOut:
+    def of(cls, incident: Incident, sla: list[SlaClock] | None = None) -> IncidentOut:
         return cls(
             id=incident.id,
             number=f"#{incident.id}",
@@ -109,6 +127,7 @@ class IncidentOut(BaseModel):
             resolved_at=incident.resolved_at,
             closed_at=incident.closed_at,
             updated_at=incident.updated_at,
+            sla=[SlaClockOut.of(c) for c in sla] if sla is not None else None,
         )
 
 
@@ -142,11 +161,7 @@ class TimelineEventOut(BaseModel):
 
 class Timeline(BaseModel):
     incident_id: int
-    events: list[TimelineEventOut]
-
-
-class TokenOut(BaseModel):
-    id: int
-    name: str
-    role: str
-    token: str = Field(description="Shown once; only a digest is stored.")
+    events: list[TimelineEventOut] = Field(description="Oldest first within the page.")
+    older: str | None = Field(
+        default=None, description="Cursor for the page of older events; null at the start."
+    )

@@ -31,7 +31,8 @@ def require(role: Role) -> Callable[..., Principal]:
             )
         runtime = runtime_of(request)
         with runtime.sessions() as session:
-            principal = authenticate(session, credentials.credentials)
+            principal = authenticate(session, credentials.credentials, runtime.clock.now())
+            session.commit()  # the last-used time, when it was due
         if principal is None:
             raise HTTPException(
                 401, "the API token is not valid or was revoked", headers=_CHALLENGE

@@ -16,6 +16,8 @@ import os
 import secrets
 from pathlib import Path
 
+from firebell.store.private_files import private_dir, private_file
+
 KEY_FILE = "secret.key"
 
 
@@ -25,7 +27,7 @@ def master_key(home: Path) -> bytes:
         return from_env.encode()
     path = home / KEY_FILE
     if not path.exists():
-        home.mkdir(parents=True, exist_ok=True)
+        private_dir(home)
         # Written whole to a temporary file, then linked into place: a reader never
         # sees a half-written (or empty) key, and of two racing processes one key wins.
         temp = home / f".{KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
@@ -40,6 +42,7 @@ def master_key(home: Path) -> bytes:
             pass  # another process made it first: use its key
         finally:
             temp.unlink()
+    private_file(path)
     value = path.read_bytes().strip()
     if len(value) < 32:
         raise RuntimeError(f"{path} holds no usable key; remove it to make a new one")

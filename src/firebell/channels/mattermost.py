@@ -11,12 +11,13 @@ from typing import Any
 
 from firebell.channels import _http
 from firebell.channels.base import Outgoing
+from firebell.channels.headers import one_line
 
 USERNAME = "firebell"
 
 
 def text(subject: str, body: str) -> str:
-    lines = [f"**{subject.strip()}**" if subject.strip() else "", body]
+    lines = [f"**{one_line(subject)}**" if subject.strip() else "", body]
     return "\n".join(line for line in lines if line.strip())
 
 

@@ -14,24 +14,17 @@ Priority is 5 (max) for pages of P0/P1 incidents and 3 (default) for everything 
 
 from __future__ import annotations
 
-import base64
 import re
 from typing import Any
 
 from firebell.channels import _http
 from firebell.channels.base import DeliveryError, Outgoing
+from firebell.channels.headers import http_header
 
 DEFAULT_BASE_URL = "https://ntfy.sh"
 URGENT = frozenset({"P0", "P1"})
 TOPIC = re.compile(r"^[-_A-Za-z0-9]{1,64}$")  # what ntfy accepts as a topic name
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def header_value(value: str) -> str:
-    value = " ".join(_CONTROL.sub(" ", value).split())
-    if value.isascii():
-        return value
-    return "=?UTF-8?B?" + base64.b64encode(value.encode()).decode("ascii") + "?="
+header_value = http_header
 
 
 def priority(message: Outgoing) -> int:

@@ -22,6 +22,7 @@ import httpx
 
 from firebell.channels import _http
 from firebell.channels.base import DeliveryError, Outgoing
+from firebell.channels.headers import one_line
 from firebell.channels.slack_webhook import escape
 
 DEFAULT_BASE_URL = "https://slack.com"
@@ -169,7 +170,7 @@ class SlackApi:
         return None
 
     def set_topic(self, channel: str, topic: str) -> None:
-        self.call("conversations.setTopic", {"channel": channel, "topic": topic})
+        self.call("conversations.setTopic", {"channel": channel, "topic": one_line(topic, 250)})
 
     def invite(self, channel: str, user_ids: list[str]) -> None:
         """conversations.invite (`users` comma-joined). Inviting people already there is not

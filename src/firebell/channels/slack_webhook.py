@@ -11,6 +11,7 @@ from typing import Any
 
 from firebell.channels import _http
 from firebell.channels.base import Outgoing
+from firebell.channels.headers import one_line
 
 HEADER_MAX = 150  # Slack's limit for a header block's plain_text
 SECTION_MAX = 3000  # ... and for a section's text
@@ -33,7 +34,11 @@ def blocks(subject: str, body: str) -> list[dict[str, Any]]:
         out.append(
             {
                 "type": "header",
-                "text": {"type": "plain_text", "text": clip(subject, HEADER_MAX), "emoji": True},
+                "text": {
+                    "type": "plain_text",
+                    "text": one_line(subject, HEADER_MAX),
+                    "emoji": True,
+                },
             }
         )
     if body.strip():

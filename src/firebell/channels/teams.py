@@ -11,6 +11,7 @@ from typing import Any
 
 from firebell.channels import _http
 from firebell.channels.base import Outgoing
+from firebell.channels.headers import one_line
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 
@@ -27,7 +28,7 @@ def card(title: str, body: str) -> dict[str, Any]:
                     "body": [
                         {
                             "type": "TextBlock",
-                            "text": title,
+                            "text": one_line(title),
                             "weight": "Bolder",
                             "size": "Large",
                             "wrap": True,

@@ -51,25 +51,38 @@ class WebhookChannel:
             separators=(",", ":"),
             sort_keys=True,
         ).encode()
-        timestamp = str(int(self.now()))
-        headers = {
-            "Content-Type": "application/json",
-            "User-Agent": "firebell",
-            "X-Firebell-Timestamp": timestamp,
-            "X-Firebell-Signature": signature(self.secret, timestamp, body),
-            "X-Firebell-Message": str(message.id),
-        }
-        try:
-            response = httpx.post(
-                message.address,
-                content=body,
-                headers=headers,
-                timeout=self.timeout,
-                verify=ssl_context(),  # built once: a new one per page cost ~30 ms
-            )
-        except httpx.TransportError as exc:
-            raise DeliveryError(f"{type(exc).__name__}: {exc}", transient=True) from None
-        if response.status_code == 429 or response.status_code >= 500:
-            raise DeliveryError(f"HTTP {response.status_code}", transient=True)
-        if response.status_code >= 400:
-            raise DeliveryError(f"HTTP {response.status_code}", transient=False)
+        post_signed(message.address, body, self.secret, self.now, self.timeout, message.id)
+
+
+def post_signed(
+    address: str,
+    body: bytes,
+    secret: str,
+    now: Callable[[], float],
+    timeout: float,
+    message_id: int,
+) -> None:
+    """POST `body` signed with `secret`; a failure is a DeliveryError (5xx/429 and network
+    errors are transient)."""
+    timestamp = str(int(now()))
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "firebell",
+        "X-Firebell-Timestamp": timestamp,
+        "X-Firebell-Signature": signature(secret, timestamp, body),
+        "X-Firebell-Message": str(message_id),
+    }
+    try:
+        response = httpx.post(
+            address,
+            content=body,
+            headers=headers,
+            timeout=timeout,
+            verify=ssl_context(),  # built once: a new one per page cost ~30 ms
+        )
+    except httpx.TransportError as exc:
+        raise DeliveryError(f"{type(exc).__name__}: {exc}", transient=True) from None
+    if response.status_code == 429 or response.status_code >= 500:
+        raise DeliveryError(f"HTTP {response.status_code}", transient=True)
+    if response.status_code >= 400:
+        raise DeliveryError(f"HTTP {response.status_code}", transient=False)

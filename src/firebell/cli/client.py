@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from firebell.home import default_home
+from firebell.store.private_files import private_dir
 
 CREDENTIALS_FILE = "cli.json"
 
@@ -35,8 +36,9 @@ def save_credentials(home: Path, url: str, token: str) -> Path:
     """Written once on first start (mode 0600) so the CLI on this machine works at once,
     like a kubeconfig; FIREBELL_URL and FIREBELL_TOKEN take precedence."""
     path = home / CREDENTIALS_FILE
-    home.mkdir(parents=True, exist_ok=True)
+    private_dir(home)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # a file left by an older version may be wider
     with os.fdopen(fd, "w") as handle:
         json.dump({"url": url, "token": token}, handle)
     return path

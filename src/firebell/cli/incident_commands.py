@@ -18,6 +18,11 @@ R = TypeVar("R")
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
 
+def _utc(value: datetime) -> str:
+    """ISO 8601 with a zone (UTC when none is given)."""
+    return value.isoformat() if value.tzinfo else value.isoformat() + "+00:00"
+
+
 def reports_errors(func: Callable[P, R]) -> Callable[P, R]:
     """Print a CliError as one line on stderr and exit with its code; under --json the
     error is a JSON document on stdout (the problem+json the server sent, if any)."""
@@ -42,6 +47,19 @@ def _show(incident: dict[str, Any], as_json: bool, message: str) -> None:
     else:
         output.console.print(message)
         output.incident_detail(incident)
+
+
+def timeline_pages(
+    client: Client, number: int, limit: int, cursor: str | None, every: bool
+) -> dict[str, Any]:
+    """One page of the timeline; with `every`, all pages joined (oldest first)."""
+    path = f"/api/v1/incidents/{number}/timeline"
+    params: dict[str, Any] = {"limit": limit, **({"cursor": cursor} if cursor else {})}
+    data: dict[str, Any] = client.request("GET", path, params=params)
+    while every and data.get("older"):
+        older = client.request("GET", path, params={"limit": limit, "cursor": data["older"]})
+        data = {**older, "events": older["events"] + data["events"]}
+    return data
 
 
 def register(app: typer.Typer) -> None:
@@ -183,13 +201,23 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     @reports_errors
-    def timeline(number: int, as_json: JsonFlag = False) -> None:
-        """Show an incident's timeline, oldest first."""
-        data = Client.from_env().request("GET", f"/api/v1/incidents/{number}/timeline")
+    def timeline(
+        number: int,
+        limit: Annotated[int, typer.Option(help="Events per page (the newest first)")] = 200,
+        cursor: Annotated[
+            str | None, typer.Option(help="Show the page before this one (from 'older')")
+        ] = None,
+        every: Annotated[bool, typer.Option("--all", help="Every event, page by page")] = False,
+        as_json: JsonFlag = False,
+    ) -> None:
+        """Show an incident's timeline: the newest events, oldest first on the page."""
+        data = timeline_pages(Client.from_env(), number, limit, cursor, every)
         if as_json:
             output.emit_json(data)
-        else:
-            output.timeline_table(data["events"])
+            return
+        output.timeline_table(data["events"])
+        if data.get("older"):
+            typer.echo(f"older events: firebell timeline {number} --cursor {data['older']}")
 
     @app.command()
     @reports_errors
@@ -227,16 +255,19 @@ def register(app: typer.Typer) -> None:
         ] = None,
         service: Annotated[str | None, typer.Option()] = None,
         maintenance: Annotated[bool, typer.Option(help="A maintenance window")] = False,
+        starts: Annotated[
+            datetime | None, typer.Option(help="From when (default now; UTC if no zone)")
+        ] = None,
         as_json: JsonFlag = False,
     ) -> None:
-        """Record matching alerts without paging anyone until --ends."""
+        """Record matching alerts without paging anyone from --starts until --ends."""
         matchers = []
         for text in match or []:
             found = re.match(r"^([^=!~]+)(=~|!~|!=|=)(.*)$", text)
             if not found:
                 raise CliError(f"--match needs field=value (or != =~ !~), got '{text}'", 2)
             matchers.append({"field": found[1], "op": found[2], "value": found[3]})
-        stamp = ends.isoformat() if ends.tzinfo else ends.isoformat() + "+00:00"
+        stamp = _utc(ends)
         data = Client.from_env().request(
             "POST",
             "/api/v1/silences",
@@ -246,6 +277,7 @@ def register(app: typer.Typer) -> None:
                 "matchers": matchers,
                 "ends_at": stamp,
                 "comment": comment,
+                **({"starts_at": _utc(starts)} if starts is not None else {}),
             },
         )
         output.say(data, as_json, f"{data['kind'].capitalize()} #{data['id']} until {stamp}")

@@ -7,21 +7,23 @@ that open the database import what they need when they run.
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import typer
 
 from firebell.cli import (
+    alert_commands,
     command_commands,
     comms_commands,
     doctor_command,
     incident_commands,
     init_command,
+    learning_commands,
     oncall_commands,
     playbook_commands,
+    statuspage_commands,
+    token_commands,
+    user_commands,
 )
-from firebell.cli.options import DatabaseUrl, Home, PlaybookFile
-from firebell.cli.serve import open_runtime, serve, worker
+from firebell.cli.serve import serve, worker
 
 app = typer.Typer(
     help="firebell: incident response driven by a playbook kept as code.",
@@ -33,35 +35,12 @@ app.command()(worker)
 app.add_typer(playbook_commands.app, name="playbook")
 app.command("init")(init_command.init)
 app.command("doctor")(doctor_command.doctor)
-token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
-app.add_typer(token_app, name="token")
+app.add_typer(token_commands.app, name="token")
+app.add_typer(user_commands.app, name="user")
 incident_commands.register(app)
 oncall_commands.register(app)
 comms_commands.register(app)
 command_commands.register(app)
-
-
-@token_app.command("create")
-def token_create(
-    role: Annotated[str, typer.Option(help="viewer, responder or admin")],
-    name: Annotated[str, typer.Option(help="Who or what uses it")],
-    home: Home = None,
-    database_url: DatabaseUrl = None,
-    playbook: PlaybookFile = None,
-) -> None:
-    """Create an API token directly in the database (works with the server stopped)."""
-    from firebell.auth.tokens import create_token
-    from firebell.errors import DomainError
-    from firebell.store.db import transaction
-
-    runtime = open_runtime(home, database_url, playbook)
-    try:
-        with transaction(runtime.sessions) as session:
-            row, secret = create_token(session, runtime.clock, name=name, role=role)
-    except DomainError as exc:
-        typer.echo(f"error: {exc.detail}", err=True)
-        raise typer.Exit(1) from None
-    finally:
-        runtime.close()
-    typer.echo(secret)
-    typer.echo(f"token #{row.id} '{name}' with role {role}; it is shown only now", err=True)
+alert_commands.register(app)
+statuspage_commands.register(app)
+learning_commands.register(app)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from rich.console import Console
@@ -33,7 +33,7 @@ def short_time(value: str | None) -> str:
 
 
 def incident_table(incidents: list[dict[str, Any]]) -> None:
-    table = Table("#", "Sev", "Status", "Title", "Service", "Declared", "Ack", box=None)
+    table = Table("#", "Sev", "Status", "Title", "Service", "Declared", "Ack", "SLA", box=None)
     for incident in incidents:
         table.add_row(
             str(incident["id"]),
@@ -43,8 +43,27 @@ def incident_table(incidents: list[dict[str, Any]]) -> None:
             incident["service"] or "-",
             short_time(incident["declared_at"]),
             "yes" if incident["acknowledged_at"] else "no",
+            sla_summary(incident.get("sla")),
         )
     console.print(table)
+
+
+def sla_text(clock: dict[str, Any]) -> str:
+    """One SLA clock for people: 'due in 3 min', 'BREACHED 5 min ago', 'met', 'missed'."""
+    from firebell.incidents.sla_clocks import human  # lazy: keeps `firebell --help` fast
+
+    remaining = clock.get("remaining_seconds")
+    if remaining is None:
+        return "missed" if clock["breached"] else "met"
+    span = timedelta(seconds=abs(remaining))
+    return f"BREACHED {human(span)} ago" if clock["breached"] else f"due in {human(span)}"
+
+
+def sla_summary(clocks: list[dict[str, Any]] | None) -> str:
+    """The clocks still running, or '-'."""
+    running = [c for c in clocks or [] if c.get("remaining_seconds") is not None]
+    names = {"response": "response", "resolution": "resolve", "next_update": "update"}
+    return "; ".join(f"{names[c['name']]} {sla_text(c)}" for c in running) or "-"
 
 
 def incident_detail(incident: dict[str, Any]) -> None:
@@ -68,6 +87,9 @@ def incident_detail(incident: dict[str, Any]) -> None:
         "closed",
     ):
         rows.append((stamp, short_time(incident[f"{stamp}_at"])))
+    for clock in incident.get("sla") or []:
+        due = short_time(clock["due_at"])
+        rows.append((f"{clock['name'].replace('_', ' ')} due", f"{due} ({sla_text(clock)})"))
     table = Table(show_header=False, box=None)
     for key, value in rows:
         table.add_row(key, value)

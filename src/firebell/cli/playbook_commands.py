@@ -24,6 +24,7 @@ def report(exc: PlaybookError) -> None:
 @app.command()
 def validate(file: Path) -> None:
     """Check a playbook; print every problem with file, line and field."""
+    from firebell.paging.schedules import roster_warnings
     from firebell.playbook.loader import PlaybookError, load_playbook
 
     try:
@@ -31,6 +32,8 @@ def validate(file: Path) -> None:
     except PlaybookError as exc:
         report(exc)
         raise typer.Exit(1) from None
+    for warning in roster_warnings(loaded.playbook):
+        typer.echo(f"warning: {warning}", err=True)
     typer.echo(f"{file}: valid (version {loaded.version})")
 
 

@@ -48,6 +48,18 @@ def open_runtime(
         raise typer.Exit(1) from None
 
 
+def first_sign_in(runtime: Runtime) -> None:
+    """Print the first admin's one-time link to set a console password."""
+    from firebell.web.accounts import Accounts
+
+    accounts = Accounts(
+        runtime.sessions, runtime.clock, runtime.playbook.playbook, runtime.settings.base_url
+    )
+    link = accounts.setup_for_admin()
+    if link is not None:
+        typer.echo(f"Set the admin's console password (once, within 2 days): {link}")
+
+
 def serve(
     home: Home = None,
     database_url: DatabaseUrl = None,
@@ -64,11 +76,12 @@ def serve(
 ) -> None:
     """Run firebell: HTTP API, web root and engine."""
     import gc
-    import logging
 
     import uvicorn
 
     from firebell.api.app import create_app
+    from firebell.api.slow_clients import GuardedH11
+    from firebell.auth.log_redaction import configure_logging
     from firebell.auth.tokens import ensure_admin
     from firebell.cli.client import save_credentials
     from firebell.doctor.startup import print_startup_findings
@@ -83,8 +96,7 @@ def serve(
         if path is not None and not path.is_file():
             typer.echo(f"error: {path}: no such file", err=True)
             raise typer.Exit(2)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per migration is noise
+    configure_logging()  # redacted: no webhook URL or token reaches the log
     runtime = open_runtime(
         home, database_url, playbook, host=host, port=port, tls_cert=tls_cert, tls_key=tls_key
     )
@@ -99,6 +111,7 @@ def serve(
         typer.echo("First start: created the admin user and its API token (shown once):")
         typer.echo(f"  FIREBELL_TOKEN={token}")
         typer.echo(f"  (also saved for the CLI on this machine in {saved}, mode 0600)")
+        first_sign_in(runtime)
     print_startup_findings(runtime)
     engine = EngineThread(runtime)
     if engine.claim():
@@ -114,11 +127,20 @@ def serve(
     # And collect young objects less often: a request allocates thousands of short-lived
     # ones (ORM state, JSON), and the default threshold (700) runs a pass every few.
     gc.set_threshold(50_000, 20, 20)
-    tls: dict[str, str] = {}
-    if settings.tls_cert is not None and settings.tls_key is not None:
-        tls = {"ssl_certfile": str(settings.tls_cert), "ssl_keyfile": str(settings.tls_key)}
+    cert = str(settings.tls_cert) if settings.tls_cert is not None else None
+    key = str(settings.tls_key) if settings.tls_key is not None else None
     try:
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", **tls)  # type: ignore[arg-type]
+        # GuardedH11: a 408 for request headers that do not arrive in time (slowloris).
+        uvicorn.run(
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_level="warning",
+            http=GuardedH11,
+            timeout_keep_alive=5,
+            ssl_certfile=cert,
+            ssl_keyfile=key,
+        )
     finally:
         engine.shutdown()
         runtime.close()
@@ -132,8 +154,10 @@ def worker(
     """Run only the engine (timers and deliveries); on PostgreSQL run as many as you like."""
     import signal
 
+    from firebell.auth.log_redaction import configure_logging
     from firebell.engine.runner import EngineThread
 
+    configure_logging()
     runtime = open_runtime(home, database_url, playbook)
     engine = EngineThread(runtime)
     if not engine.claim():

@@ -39,9 +39,7 @@ class IncidentCommand:
         incident = session.scalars(
             select(Incident).where(Incident.id == number).with_for_update()
         ).first()
-        if incident is None or (incident.private and not actor.sees_private):
-            raise NotFound(f"incident #{number} does not exist")
-        return incident
+        return self.incidents.visible(session, incident, number, actor)
 
     def _write(
         self, number: int, actor: Principal, work: Callable[[Session, Incident, datetime], Any]

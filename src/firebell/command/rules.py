@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from firebell.incidents.lifecycle import SEVERITY_ORDER
 from firebell.playbook.schema import EscalationCriterion, Playbook
@@ -137,6 +137,35 @@ def related_criteria(playbook: Playbook, severity: str) -> list[EscalationCriter
         c
         for c in playbook.escalation.criteria
         if c.trigger == "related_incidents" and criterion_applies(c, severity)
+    ]
+
+
+class Linkable(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def service(self) -> str | None: ...
+    @property
+    def private(self) -> bool: ...
+    @property
+    def facts(self) -> dict[str, Any]: ...
+
+
+def related_incidents(incident: Linkable, candidates: Iterable[Linkable]) -> list[Linkable]:
+    """Open incidents related to `incident`: the same service or the same root cause, and
+    on the same side of the private boundary, so a private incident's number never lands
+    on a public timeline and a public incident never escalates a private one (nor the
+    other way round)."""
+    root = (incident.facts or {}).get("root_cause")
+    return [
+        other
+        for other in candidates
+        if other.id != incident.id
+        and other.private == incident.private
+        and (
+            (incident.service is not None and other.service == incident.service)
+            or (bool(root) and (other.facts or {}).get("root_cause") == root)
+        )
     ]
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -19,6 +20,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from firebell.channels.base import DeliveryError
+from firebell.channels.headers import one_line
 from firebell.clock import Clock
 from firebell.comms import context as ctx
 from firebell.comms.render import TemplateProblem, render
@@ -42,6 +44,19 @@ class ChatApi(Protocol):
     def set_topic(self, channel: str, topic: str) -> None: ...
     def invite(self, channel: str, user_ids: list[str]) -> None: ...
     def post_message(self, channel: str, text: str, blocks: Any = None) -> str: ...
+
+
+@dataclass(frozen=True)
+class Opening:
+    """A claimed war room, to open outside the transaction. A private incident's
+    channel is created private (Slack `is_private`)."""
+
+    incident_id: int
+    name: str
+    topic: str
+    bridge: str | None
+    people: list[str]
+    private: bool
 
 
 class WarRooms:
@@ -133,15 +148,21 @@ class WarRooms:
         record(session, incident.id, now, ACTOR, "war_room_topic_changed", {"topic": topic})
 
     def _topic(self, incident: Incident, bridge: str | None, now: datetime) -> str:
-        extra: dict[str, Any] = {}
+        context = ctx.build(self.playbook, incident, now, None)
         if bridge:
-            extra["war_room_url"] = bridge
-        context = ctx.build(self.playbook, incident, now, None, extra)
+            context["war_room_url"] = bridge  # this room's own link (not a fact's)
         context["incident"].setdefault("commander", "(unassigned)")
+        spec = self.playbook.war_room
+        field, template = (
+            ("war_room.private_topic", spec.private_topic)
+            if incident.private
+            else ("war_room.topic", spec.topic)
+        )
         try:
-            return render("war_room.topic", self.playbook.war_room.topic, context).strip()
+            return one_line(render(field, template, context), 250)
         except TemplateProblem as exc:
-            return f"[{incident.severity}] {incident.title} ({exc.reason})"
+            what = f"Private incident INC-{incident.id}" if incident.private else incident.title
+            return f"[{incident.severity}] {what} ({exc.reason})"
 
     def _invitees(self, session: Session, incident: Incident, now: datetime) -> list[str]:
         """The playbook's invite list: @oncall (level 1 of the service's policy),
@@ -199,23 +220,36 @@ class WarRooms:
             for row in rows:
                 row.state, row.lease_until = "opening", now + LEASE
                 row.attempts += 1
+            private = set(
+                session.scalars(
+                    select(Incident.id).where(
+                        Incident.id.in_([r.incident_id for r in rows]), Incident.private
+                    )
+                )
+            )
             claimed = [
-                (
+                Opening(
                     r.incident_id,
                     r.channel_name,
                     r.topic,
                     r.bridge_url,
                     list(r.invitees.get("people", [])),
+                    r.incident_id in private,
                 )
                 for r in rows
             ]
-        for incident_id, name, topic, bridge, people in claimed:
-            self._open(incident_id, name, topic, bridge, people)
+        for opening in claimed:
+            self._open(opening)
         return len(claimed)
 
-    def _open(
-        self, incident_id: int, name: str, topic: str, bridge: str | None, people: list[str]
-    ) -> None:
+    def _open(self, opening: Opening) -> None:
+        incident_id, name, topic, bridge, people = (
+            opening.incident_id,
+            opening.name,
+            opening.topic,
+            opening.bridge,
+            opening.people,
+        )
         chat = self.chat()
         channel_id: str | None = None
         invited: list[str] = []
@@ -232,7 +266,7 @@ class WarRooms:
                 else:
                     not_invited.append(f"{person}: no chat user id")
             try:
-                channel_id = chat.create_channel(name)
+                channel_id = chat.create_channel(name, is_private=opening.private)
                 chat.set_topic(channel_id, topic)
                 if users:
                     chat.invite(channel_id, users)

@@ -141,7 +141,6 @@ class Watcher:
         for criterion in rules.related_criteria(self.playbook, incident.severity):
             assert criterion.window is not None
             since = now - criterion.window.approx()
-            root = (incident.facts or {}).get("root_cause")
             candidates = session.scalars(
                 select(Incident).where(
                     Incident.id != incident.id,
@@ -151,12 +150,7 @@ class Watcher:
                     Incident.drill.is_(False),
                 )
             ).all()
-            related = [
-                i
-                for i in candidates
-                if (incident.service and i.service == incident.service)
-                or (root and (i.facts or {}).get("root_cause") == root)
-            ]
+            related = rules.related_incidents(incident, candidates)
             if len(related) + 1 < criterion.count:
                 continue
             ids = sorted(i.id for i in related)

@@ -72,6 +72,7 @@ def build(
 ) -> dict[str, Any]:
     """Everything a template may use. Values that are unknown are left out, so a
     template that needs them fails with the variable's name (StrictUndefined).
+    Facts and `extra` (request fields) cannot replace a value firebell or the playbook set.
     `as_resolved` renders a resolution message before the incident is resolved (a
     preview, or the message sent as part of resolving), with `now` as resolution time."""
     start = started(incident)
@@ -114,6 +115,9 @@ def build(
         context["postmortem_due"] = words(severity.postmortem.due.approx())
     if next_update is not None:
         context["next_update"] = next_update.strftime("%H:%M UTC")
-    context.update({k: v for k, v in facts.items() if k not in RESERVED})
-    context.update({k: v for k, v in (extra or {}).items() if k not in RESERVED})
+    # Facts and request fields add values; they never replace firebell's or the
+    # playbook's own (the war-room bridge link, the status page URL, the next update).
+    own = set(context) | RESERVED
+    context.update({k: v for k, v in facts.items() if k not in own})
+    context.update({k: v for k, v in (extra or {}).items() if k not in own})
     return context

@@ -11,7 +11,7 @@
 | `sms:+1555…`            | SMS                                            |
 | `ntfy:topic`            | ntfy push                                      |
 | `status_page`           | a public update kept for the status page       |
-| `customer_email`        | recorded as not deliverable: no subscriber list |
+| `customer_email`        | the status page's subscribers of the affected components |
 | `jira:KEY`              | a Jira ticket in project KEY                    |
 """
 
@@ -32,7 +32,7 @@ PREFIXES = {
 
 @dataclass(frozen=True)
 class Destination:
-    kind: str  # "message", "status_page" or "unsupported"
+    kind: str  # "message", "status_page", "subscribers" or "unsupported"
     method: str = ""
     address: str = ""
     reason: str = ""
@@ -50,18 +50,21 @@ def destination(channel: str) -> Destination:
     if "@" in channel and " " not in channel and not channel.startswith("@"):
         return Destination("message", "email", channel)
     if channel == "customer_email":
-        return Destination("unsupported", reason="no customer subscriber list is configured")
+        return Destination("subscribers")
     return Destination("unsupported", reason=f"unknown channel '{channel}'")
 
 
 def variant_for(channel: str, variants: list[str]) -> str | None:
     """Which variant of a template family suits a channel of an audience."""
-    if channel == "status_page" and "status_page" in variants:
-        return "status_page"
+    if channel == "status_page":
+        return "status_page" if "status_page" in variants else None
     if channel == "customer_email":
+        # never an internal text to customers: a family without a customer variant
+        # (the seed's progress update) sends them nothing by e-mail
         for name in ("customer_email", "external"):
             if name in variants:
                 return name
+        return None
     for name in ("internal", "advance_notice"):
         if name in variants:
             return name

@@ -16,9 +16,9 @@ from typing import Any
 
 from jinja2 import ChainableUndefined, TemplateError
 from jinja2.exceptions import SecurityError
-from jinja2.sandbox import SandboxedEnvironment
 
-from firebell.comms.render import Namespace, TemplateProblem, check_syntax
+from firebell.comms import render as strict
+from firebell.comms.render import MAX_SECONDS, Namespace, TemplateProblem, check_syntax
 
 _MISSING: ContextVar[list[str] | None] = ContextVar("firebell_missing", default=None)
 
@@ -62,7 +62,11 @@ class _Placeholder(ChainableUndefined):
     __getitem__ = __getattr__
 
 
-_ENV = SandboxedEnvironment(undefined=_Placeholder, autoescape=False)
+# The same limited sandbox as `render` (time and size limits, bounded filters), with
+# placeholders for unknown values instead of errors.
+_ENV = strict._LimitedSandbox(undefined=_Placeholder, autoescape=False, keep_trailing_newline=False)
+for _name in ("center", "indent", "format", "wordwrap"):
+    _ENV.filters[_name] = strict._ENV.filters[_name]
 
 
 @lru_cache(maxsize=512)
@@ -83,7 +87,11 @@ def render_showing_missing(
     missing: list[str] = []
     token = _MISSING.set(missing)
     try:
-        text = str(_compile(source).render(values))
+        text = strict._generate(_compile(source), values)
+    except strict._Timeout:
+        raise TemplateProblem(name, f"took longer than {MAX_SECONDS:g} s to render") from None
+    except strict._TooBig as exc:
+        raise TemplateProblem(name, f"refused: {exc}") from None
     except SecurityError as exc:
         raise TemplateProblem(name, f"refused by the sandbox: {exc}") from None
     except TemplateError as exc:

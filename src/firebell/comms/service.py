@@ -8,6 +8,7 @@ timeline event and the next cadence deadline.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -22,7 +23,7 @@ from firebell.comms.destinations import destination, variant_for
 from firebell.comms.guard import leaks
 from firebell.comms.placeholders import blocking, render_showing_missing
 from firebell.comms.render import TemplateProblem
-from firebell.errors import Conflict, Forbidden, Invalid, NotFound
+from firebell.errors import Conflict, Forbidden, Invalid
 from firebell.incidents.lifecycle import OPEN_STATUSES, Change
 from firebell.incidents.service import IncidentService, record
 from firebell.playbook.schema import Audience, Playbook, TemplateVariant
@@ -31,6 +32,8 @@ from firebell.store.models import Incident, PublicUpdate, TimelineEvent, Timer
 from firebell.store.outbox import enqueue, tell
 
 ACTOR = "firebell"
+# (session, incident, template, subject, body, now) -> messages queued, or why none
+CustomerFanout = Callable[[Session, Incident, str, str, str, datetime], "int | str"]
 CADENCE = "comms_due"
 PUBLIC_STATUS = {"initial": "investigating", "resolution": "resolved"}
 
@@ -74,6 +77,7 @@ class Comms:
         self.clock = clock
         self.playbook = playbook
         self.incidents = incidents
+        self.customer_fanout: CustomerFanout | None = None  # the status page's subscribers
 
     # --- rendering ------------------------------------------------------------------
 
@@ -193,8 +197,7 @@ class Comms:
             incident = session.scalars(
                 select(Incident).where(Incident.id == number).with_for_update()
             ).first()
-            if incident is None or (incident.private and not actor.sees_private):
-                raise NotFound(f"incident #{number} does not exist")
+            incident = self.incidents.visible(session, incident, number, actor)
             variants = self._variant_names(family)
             kinds_sent: set[str] = set()
             for target in self.audiences(incident, audience):
@@ -306,6 +309,20 @@ class Comms:
             )
             result.public_updates += 1
             return
+        if where.kind == "subscribers":
+            subject = rendered.subject or rendered.title or incident.title
+            queued = (
+                self.customer_fanout(
+                    session, incident, rendered.family, subject, rendered.body, now
+                )
+                if self.customer_fanout is not None
+                else "no subscriber list is configured"
+            )
+            if isinstance(queued, str):
+                result.skipped.append(f"{target.id} {channel}: {queued}")
+            else:
+                result.messages += queued
+            return
         subject = rendered.subject or rendered.title or f"[{incident.severity}] {incident.title}"
         if rendered.confidential and "CONFIDENTIAL" not in subject:
             subject = f"[CONFIDENTIAL] {subject}"
@@ -333,8 +350,7 @@ class Comms:
         now = self.clock.now()
         with transaction(self.sessions) as session:
             incident = session.get(Incident, number)
-            if incident is None or (incident.private and not actor.sees_private):
-                raise NotFound(f"incident #{number} does not exist")
+            incident = self.incidents.visible(session, incident, number, actor)
             if not actor.has("admin"):
                 raise Forbidden("approving disclosure of a security incident needs 'admin'")
             self.audiences(incident, audience)
@@ -353,8 +369,7 @@ class Comms:
             incident = session.scalars(
                 select(Incident).where(Incident.id == number).with_for_update()
             ).first()
-            if incident is None or (incident.private and not actor.sees_private):
-                raise NotFound(f"incident #{number} does not exist")
+            incident = self.incidents.visible(session, incident, number, actor)
             merged = {**(incident.facts or {}), **facts}
             incident.facts = {k: v for k, v in merged.items() if v is not None}
             incident.updated_at = now

@@ -50,6 +50,7 @@ class EngineThread:
 
     def shutdown(self) -> None:
         self.stop.set()
+        self.runtime.engine.wake()
         if self.thread is not None:
             self.thread.join(timeout=15)
         if self._lock is not None:

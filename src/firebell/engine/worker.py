@@ -4,10 +4,12 @@ Each step is its own short transaction. On PostgreSQL, rows are claimed with
 ``FOR UPDATE SKIP LOCKED`` so any number of engines share the work without doing any of
 it twice; on SQLite, one process runs the engine (``BEGIN IMMEDIATE`` serialises it).
 
-A message is marked ``sending`` (with a lease) and committed *before* the channel is
-called. If the process dies mid-send, the lease runs out and the row becomes
-``possibly_sent`` with a timeline event: a person may or may not have been paged, and
-firebell says so instead of guessing either way.
+Messages are leased in batches (``sending``, with a lease and its owner). Immediately
+before each network call the attempt is committed on its own (``send_started_at``). If
+the process dies, the lease runs out: a row whose send had started becomes
+``possibly_sent`` with a timeline event (a person may or may not have been paged, and
+firebell says so instead of guessing either way); a row that was leased but never tried
+goes back to ``pending`` and is sent by the next claim. No page is lost to a crash.
 """
 
 from __future__ import annotations
@@ -19,14 +21,16 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, Result, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from firebell.channels.base import Channel, DeliveryError, Outgoing
 from firebell.clock import Clock
 from firebell.engine.delivery import LEASE, backoff, should_retry
+from firebell.engine.wakeup import listen
 from firebell.incidents.service import record
 from firebell.store.db import transaction
 from firebell.store.models import Message, Timer
@@ -47,6 +51,12 @@ class Engine:
     steps: list[Callable[[], int]] = field(default_factory=list)
     batch: int = 200
     worker_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
+    _claims: int = 0  # numbers each lease, so a stale lease can never be mistaken for ours
+    _leases: dict[int, str] = field(default_factory=dict)  # message id -> our lease on it
+    # Set when work is committed (see wakeup.py): the idle wait ends at once.
+    wakeup: threading.Event = field(default_factory=threading.Event)
+    # PostgreSQL: listen for NOTIFY from other processes while running.
+    notify_url: str | None = None
 
     # --- timers ----------------------------------------------------------------------
 
@@ -102,7 +112,8 @@ class Engine:
     # --- messages ----------------------------------------------------------------------
 
     def recover_stale_sends(self) -> int:
-        """`sending` rows whose lease ran out: the sender died; say so, never resend."""
+        """`sending` rows whose lease ran out. If the send had started, the sender died
+        mid-send: say so, never resend. If it had not, nobody was paged: back to pending."""
         now = self.clock.now()
         with transaction(self.sessions) as session:
             rows = list(
@@ -113,6 +124,10 @@ class Engine:
                 )
             )
             for row in rows:
+                row.lease_until, row.leased_by = None, None
+                if row.send_started_at is None:
+                    row.status = "pending"  # leased, never tried: the next claim sends it
+                    continue
                 row.status = "possibly_sent"
                 row.last_error = "the sender stopped before the outcome was known"
                 if row.incident_id is not None:
@@ -127,41 +142,56 @@ class Engine:
         return len(rows)
 
     def claim(self) -> list[Outgoing]:
+        """Lease a batch of due messages, high urgency first, then oldest. Leasing is not
+        sending: each message's attempt is recorded by `begin_send` just before its call."""
         now = self.clock.now()
+        self._claims += 1
+        owner = f"{self.worker_id}:{self._claims}"
         with transaction(self.sessions) as session:
             rows = list(
                 session.scalars(
                     select(Message)
                     .where(Message.status == "pending", Message.not_before <= now)
-                    .order_by(Message.not_before, Message.id)
+                    .order_by(Message.priority, Message.not_before, Message.id)
                     .limit(self.batch)
                     .with_for_update(skip_locked=True)
                 )
             )
-            claimed = []
+            claimed: list[Outgoing] = []
             for row in rows:
                 wait_until = self._throttled(session, row, now)
                 if wait_until is not None:
                     row.not_before = wait_until  # stays pending; goes out when allowed
                     continue
-                row.status = "sending"
-                row.attempts += 1
+                row.status, row.leased_by = "sending", owner
+                row.send_started_at = None
                 row.lease_until = now + LEASE
-                claimed.append(row)
-            rows = claimed
-            return [
-                Outgoing(
-                    r.id,
-                    r.incident_id,
-                    r.purpose,
-                    r.person,
-                    r.address,
-                    r.subject,
-                    r.body,
-                    {**r.payload, "method": r.method},
+                claimed.append(_outgoing(row))
+        # committed: the lease is ours
+        self._leases.update((m.id, owner) for m in claimed)
+        return claimed
+
+    def begin_send(self, message: Outgoing) -> bool:
+        """Record, durably, that this message's send starts now (its own commit, just
+        before the network call). False when this engine no longer holds the lease: the
+        row was recovered or claimed by another engine, so it must not be sent here."""
+        now = self.clock.now()
+        with transaction(self.sessions) as session:
+            result = session.execute(
+                update(Message)
+                .where(
+                    Message.id == message.id,
+                    Message.status == "sending",
+                    Message.leased_by == self._leases.pop(message.id, None),
+                    Message.send_started_at.is_(None),
                 )
-                for r in rows
-            ]
+                .values(
+                    send_started_at=now,
+                    attempts=Message.attempts + 1,
+                    lease_until=now + LEASE,
+                )
+            )
+            return _rowcount(result) == 1
 
     def _throttled(self, session: Session, row: Message, now: datetime) -> datetime | None:
         """When a per-method throttle (at most `count` messages to one address per
@@ -191,6 +221,8 @@ class Engine:
         return now + timedelta(seconds=1)  # others are being sent: look again shortly
 
     def deliver(self, message: Outgoing) -> None:
+        if not self.begin_send(message):
+            return
         method = str(message.payload["method"])
         channel = self.channels.get(method)
         error: DeliveryError | None = None
@@ -212,7 +244,7 @@ class Engine:
             row = session.get(Message, message_id, with_for_update=True)
             if row is None or row.status != "sending":
                 return
-            row.lease_until = None
+            row.lease_until, row.leased_by, row.send_started_at = None, None, None
             if error is None:
                 row.status, row.sent_at = "sent", now
                 kind = _event(row, "sent")
@@ -247,11 +279,14 @@ class Engine:
 
     def _release(self, ids: list[int]) -> None:
         """Rows claimed but not tried: back to pending, as if never claimed."""
+        for message_id in ids:
+            self._leases.pop(message_id, None)
         with transaction(self.sessions) as session:
             session.execute(
                 update(Message)
                 .where(Message.id.in_(ids), Message.status == "sending")
-                .values(status="pending", lease_until=None, attempts=Message.attempts - 1)
+                .where(Message.send_started_at.is_(None))
+                .values(status="pending", lease_until=None, leased_by=None)
             )
 
     # --- the loop -------------------------------------------------------------------------
@@ -262,20 +297,44 @@ class Engine:
             done += step()
         return done + self.deliver_due()
 
+    def wake(self) -> None:
+        """Work was committed: end the idle wait now."""
+        self.wakeup.set()
+
     def run(self, stop: threading.Event, interval: float = 0.2) -> None:
         log.info("engine %s started", self.worker_id)
+        if self.notify_url is not None:
+            listen(self.notify_url, self.wake, stop)
         while not stop.is_set():
+            self.wakeup.clear()  # before the step: a commit during it wakes the next wait
             try:
                 busy = self.run_once()
             except Exception:  # the database may be briefly unavailable: try again
                 log.exception("engine step failed")
                 busy = 0
             if not busy:
-                stop.wait(interval)
+                self.wakeup.wait(interval)
 
 
 class _HandlerFailed(Exception):
     pass
+
+
+def _outgoing(row: Message) -> Outgoing:
+    return Outgoing(
+        row.id,
+        row.incident_id,
+        row.purpose,
+        row.person,
+        row.address,
+        row.subject,
+        row.body,
+        {**row.payload, "method": row.method},
+    )
+
+
+def _rowcount(result: Result[Any]) -> int:
+    return cast(CursorResult[Any], result).rowcount
 
 
 def _event(row: Message, outcome: str) -> str:

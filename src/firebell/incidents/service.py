@@ -12,17 +12,18 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import ColumnElement, func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from firebell.auth.principal import Principal
 from firebell.clock import Clock
-from firebell.errors import Conflict, Invalid, NotFound
-from firebell.incidents import lifecycle
+from firebell.errors import Conflict, Invalid
+from firebell.incidents import lifecycle, visibility
 from firebell.incidents.lifecycle import Change, IncidentState
+from firebell.incidents.timeline_pages import DEFAULT_LIMIT, TimelinePage, read_page
 from firebell.playbook.loader import LoadedPlaybook
 from firebell.store.db import transaction
-from firebell.store.models import Incident, TimelineEvent
+from firebell.store.models import Base, Incident, TimelineEvent
 
 Hook = Callable[[Session, Incident, Change, datetime], None]
 
@@ -104,7 +105,8 @@ def buffered_timeline(session: Session) -> Iterator[None]:
         session.info.pop(TIMELINE_BUFFER, None)
     if buffer:
         session.flush()  # rows the events refer to (a new incident) exist first
-        session.execute(insert(TimelineEvent), buffer)
+        # Core executemany, past the ORM's bulk bookkeeping
+        session.execute(insert(Base.metadata.tables["timeline_events"]), buffer)
 
 
 class IncidentService:
@@ -295,17 +297,25 @@ class IncidentService:
 
     def get(self, number: int, actor: Principal) -> Incident:
         with self.sessions() as session:
-            return self._visible(session.get(Incident, number), number, actor)
+            return self.visible(session, session.get(Incident, number), number, actor)
 
     def timeline(self, number: int, actor: Principal) -> list[TimelineEvent]:
         with self.sessions() as session:
-            self._visible(session.get(Incident, number), number, actor)
+            self.visible(session, session.get(Incident, number), number, actor)
             query = (
                 select(TimelineEvent)
                 .where(TimelineEvent.incident_id == number)
                 .order_by(TimelineEvent.at, TimelineEvent.id)
             )
             return list(session.scalars(query))
+
+    def timeline_page(
+        self, number: int, actor: Principal, limit: int = DEFAULT_LIMIT, cursor: str | None = None
+    ) -> TimelinePage:
+        """One page of the timeline, newest first (see timeline_pages)."""
+        with self.sessions() as session:
+            self.visible(session, session.get(Incident, number), number, actor)
+            return read_page(session, number, limit, cursor)
 
     def search(self, filters: IncidentFilter, actor: Principal) -> IncidentPage:
         query = select(Incident)
@@ -319,8 +329,7 @@ class IncidentService:
             query = query.where(Incident.declared_at >= filters.since)
         if filters.until:
             query = query.where(Incident.declared_at < filters.until)
-        if not actor.sees_private:
-            query = query.where(Incident.private.is_(False))
+        query = query.where(self.visible_clause(actor))
         with self.sessions() as session:
             total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
             if filters.cursor is not None:
@@ -340,14 +349,22 @@ class IncidentService:
         incident = session.scalars(
             select(Incident).where(Incident.id == number).with_for_update()
         ).first()
-        return self._visible(incident, number, actor)
+        return self.visible(session, incident, number, actor)
 
-    @staticmethod
-    def _visible(incident: Incident | None, number: int, actor: Principal) -> Incident:
-        # A private incident is reported as missing, so its existence does not leak.
-        if incident is None or (incident.private and not actor.sees_private):
-            raise NotFound(f"incident #{number} does not exist")
-        return incident
+    def visible(
+        self, session: Session, incident: Incident | None, number: int, actor: Principal
+    ) -> Incident:
+        """The incident if `actor` may see it; else NotFound, so a private incident's
+        existence does not leak (rules: `firebell.incidents.visibility`)."""
+        return visibility.require_visible(session, self.playbook.playbook, incident, number, actor)
+
+    def visible_clause(self, actor: Principal) -> ColumnElement[bool]:
+        """The SQL filter for lists and counts of incidents `actor` may see."""
+        return visibility.visible_clause(actor, self.security)
+
+    @property
+    def security(self) -> frozenset[str]:
+        return visibility.security_people(self.playbook.playbook)
 
     def validate(self, declaration: Declaration) -> None:
         pb = self.playbook.playbook

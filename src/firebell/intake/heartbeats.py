@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from firebell.clock import Clock
+from firebell.intake.batch import Batch
 from firebell.intake.event import AlertEvent
 from firebell.intake.heartbeat import heartbeat_deadline, heartbeat_state
 from firebell.intake.ingest import Ingestor, Outcome
@@ -42,7 +43,11 @@ def _event(integration: LiveIntegration, action: str, now: datetime) -> AlertEve
 
 
 def ping(
-    session: Session, ingestor: Ingestor, integration: LiveIntegration, now: datetime
+    session: Session,
+    ingestor: Ingestor,
+    integration: LiveIntegration,
+    now: datetime,
+    batch: Batch | None = None,
 ) -> Outcome:
     interval, grace = _timing(integration)
     row = session.get(Heartbeat, integration.id, with_for_update=True)
@@ -56,7 +61,9 @@ def ping(
     outcome = Outcome()
     if heartbeat_state(now, interval, grace, now, row.alert_open) == "resolve":
         row.alert_open = False
-        outcome = ingestor.ingest(session, integration, [_event(integration, "resolve", now)], now)
+        outcome = ingestor.ingest(
+            session, integration, [_event(integration, "resolve", now)], now, batch=batch
+        )
     return outcome
 
 

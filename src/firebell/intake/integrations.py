@@ -26,6 +26,7 @@ class LiveIntegration:
     key: str
     rules: tuple[RoutingRule, ...]
     generic: GenericConfig | None
+    services: frozenset[str] = frozenset()  # the playbook's service ids, for label routing
 
     @property
     def id(self) -> str:
@@ -60,6 +61,7 @@ def _generic(spec: Integration) -> GenericConfig | None:
 
 class Integrations:
     def __init__(self, playbook: Playbook, master: bytes) -> None:
+        services = frozenset(s.id for s in playbook.services)
         live = [
             LiveIntegration(
                 spec=spec,
@@ -74,6 +76,7 @@ class Integrations:
                     for rule in spec.options.routing
                 ),
                 generic=_generic(spec),
+                services=services,
             )
             for spec in playbook.integrations
         ]

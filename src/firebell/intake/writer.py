@@ -25,11 +25,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from firebell.clock import Clock
+from firebell.intake.batch import Batch
 from firebell.intake.ingest import buffered_writes
 from firebell.store.db import INTAKE_LOCK, serialize, transaction
 
 log = logging.getLogger("firebell.intake.writer")
-Work = Callable[[Session, datetime, dict[str, Any]], Any]
+Work = Callable[[Session, datetime, Batch], Any]
 
 
 @dataclass
@@ -49,7 +50,7 @@ class IntakeWriter:
     linger: float = 0.001
     # Called once per batch before its jobs, with the jobs' work: a place to load in one
     # query what every job would otherwise query for itself.
-    prepare: Callable[[Session, list[Work], dict[str, Any]], None] | None = None
+    prepare: Callable[[Session, list[Work], Batch], None] | None = None
     _queue: queue.Queue[_Job | None] = field(default_factory=queue.Queue)
     _thread: threading.Thread | None = None
 
@@ -120,13 +121,13 @@ class IntakeWriter:
         with transaction(self.sessions) as session:
             serialize(session, INTAKE_LOCK)  # across processes, then read the clock:
             now = self.clock.now()  # events are never stamped before what they follow
-            cache: dict[str, Any] = {}  # shared by the batch: silences, open incidents
+            shared = Batch()  # shared by the batch: open alerts, silences, incidents
             if self.prepare is not None:
-                self.prepare(session, [job.work for job in batch], cache)
-            with buffered_writes(session):
+                self.prepare(session, [job.work for job in batch], shared)
+            with buffered_writes(session, shared):
                 for job in batch:
                     try:
-                        outcomes.append(job.work(session, now, cache))
+                        outcomes.append(job.work(session, now, shared))
                     except SQLAlchemyError:
                         raise
                     except Exception as exc:

@@ -5,6 +5,7 @@ in as a timezone-aware ``datetime`` and every result is in UTC. DST rules are in
 docs/oncall-dst.md.
 """
 
+from .bounds import stretch_at
 from .compensation import (
     CompensationPolicy,
     CompensationRow,
@@ -38,6 +39,7 @@ from .models import (
 from .override import effective_overrides, override_at
 from .restriction import active_intervals, is_active
 from .rotation import handoff_instant, on_call_at, shift_at, shifts, staggered_rotation
+from .turns import starved_members
 
 __all__ = [
     "CalendarLength",
@@ -78,5 +80,7 @@ __all__ = [
     "shifts",
     "spans_by_user",
     "staggered_rotation",
+    "starved_members",
+    "stretch_at",
     "who_is_on_call",
 ]

@@ -12,7 +12,7 @@ import itertools
 from dataclasses import dataclass
 from datetime import datetime
 
-from .intervals import intersect
+from .intervals import intersect, union
 from .localtime import zone
 from .models import (
     FinalEntry,
@@ -40,12 +40,18 @@ class _Segment:
 
 
 def _layer_coverage(layer: Layer, since: datetime, until: datetime) -> list[_Segment]:
-    """The layer's rotation shifts within [since, until), cut down to its restriction."""
+    """The layer's rotation shifts within [since, until), cut down to its restrictions
+    (all of them: the layer is active in their union)."""
     source = Source("layer", layer.id)
     layer_shifts = shifts(layer.rotation, since, until)
-    if layer.restriction is None:
+    if not layer.restrictions:
         return [_Segment(s.start, s.end, s.member, source) for s in layer_shifts]
-    allowed = active_intervals(layer.restriction, zone(layer.rotation.time_zone), since, until)
+    tz = zone(layer.rotation.time_zone)
+    allowed = union(
+        piece
+        for restriction in layer.restrictions
+        for piece in active_intervals(restriction, tz, since, until)
+    )
     segments: list[_Segment] = []
     for shift in layer_shifts:
         for piece in intersect([Interval(shift.start, shift.end)], allowed):
@@ -127,8 +133,9 @@ def who_is_on_call(schedule: Schedule, instant: datetime) -> OnCall | None:
         user = on_call_at(layer.rotation, instant)
         if user is None:
             continue
-        if layer.restriction is not None and not is_active(
-            layer.restriction, zone(layer.rotation.time_zone), instant
+        tz = zone(layer.rotation.time_zone)
+        if layer.restrictions and not any(
+            is_active(restriction, tz, instant) for restriction in layer.restrictions
         ):
             continue
         return OnCall(user, Source("layer", layer.id))

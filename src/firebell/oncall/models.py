@@ -107,6 +107,9 @@ class Rotation:
     time_zone: str
     start: datetime
     offset: timedelta = timedelta(0)
+    # Turn-taking mode: the roster advances only over shifts with hours in these
+    # restrictions' windows, so everyone takes turns (see turns.py). Empty: by the clock.
+    turns_over: tuple[Restriction, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "members", tuple(self.members))
@@ -181,7 +184,16 @@ class Layer:
     id: str
     rotation: Rotation
     priority: int
-    restriction: Restriction | None = None
+    # One restriction, or several: the layer is active in any of them (their union).
+    restriction: Restriction | tuple[Restriction, ...] | None = None
+
+    @property
+    def restrictions(self) -> tuple[Restriction, ...]:
+        if self.restriction is None:
+            return ()
+        if isinstance(self.restriction, Restriction):
+            return (self.restriction,)
+        return self.restriction
 
 
 @dataclass(frozen=True, slots=True)

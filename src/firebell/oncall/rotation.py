@@ -22,6 +22,7 @@ from typing import Literal
 
 from .localtime import add_months, local_naive, resolve_local, zone
 from .models import CalendarLength, Rotation, Shift, ShiftUnit, require_aware
+from .turns import turn_index
 
 __all__ = ["handoff_instant", "on_call_at", "shift_at", "shifts", "staggered_rotation"]
 
@@ -103,6 +104,8 @@ def _locate(rotation: Rotation, grid: _Grid, instant: datetime) -> tuple[int, da
 
 
 def _member(rotation: Rotation, k: int) -> str:
+    if rotation.turns_over:
+        return rotation.members[turn_index(rotation, k)]
     return rotation.members[k % len(rotation.members)]
 
 

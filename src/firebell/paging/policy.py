@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -153,3 +154,87 @@ def deliveries(
 def urgency_of(severity: str) -> str:
     """P0 and P1 page with high urgency (wake people up); P2 and P3 are low."""
     return "high" if severity in ("P0", "P1") else "low"
+
+
+# --- what to page at a level: a plan, decided without a database -----------------------
+
+
+@dataclass(frozen=True)
+class Reach:
+    """How people can be reached right now: the directory, the playbook's default rules,
+    and the methods that have a channel configured."""
+
+    people: Mapping[str, schema.Person]
+    defaults: Sequence[schema.ContactMethodRule]
+    available: Container[str]
+
+
+@dataclass(frozen=True)
+class PlannedPage:
+    person: str
+    method: str
+    address: str
+    delay: timedelta
+    rule: int  # the rule's index: a person may be reached by one method twice
+    example: bool = False  # a placeholder person: recorded as not sent, never delivered
+
+
+@dataclass(frozen=True)
+class LevelPlan:
+    """Whom a level pages, by which methods, and who cannot be reached (with why)."""
+
+    people: tuple[str, ...]
+    pages: tuple[PlannedPage, ...]
+    unreachable: tuple[str, ...]  # reasons, one per rule or person that could not apply
+    position: int  # the round-robin position after this level
+
+    @property
+    def reaches_anyone(self) -> bool:
+        """A level with nobody on call, or whose people have no usable method, pages
+        nobody: it is handled as 'nobody on call' (next level at once, admins told)."""
+        return bool(self.pages)
+
+    @property
+    def deliveries(self) -> list[str]:
+        return [f"{p.person}/{p.method}" for p in self.pages]
+
+
+def plan_person(person: schema.Person, reach: Reach, urgency: str) -> LevelPlan:
+    """One person's pages by their notification rules for this urgency."""
+    planned, missing = deliveries(person, list(reach.defaults), urgency)
+    pages: list[PlannedPage] = []
+    unreachable = [reason for _, reason in missing]
+    for index, delivery in enumerate(planned):
+        if delivery.method not in reach.available:
+            unreachable.append(f"{person.id}: no {delivery.method} channel configured")
+            continue
+        pages.append(
+            PlannedPage(
+                person.id,
+                delivery.method,
+                delivery.address,
+                delivery.delay,
+                index,
+                person.example,
+            )
+        )
+    return LevelPlan((person.id,), tuple(pages), tuple(unreachable), 0)
+
+
+def plan_level(
+    level: Level, candidates: Sequence[str], position: int, reach: Reach, urgency: str
+) -> LevelPlan:
+    """What to page at this level: the people picked by its strategy, their pages, and
+    who cannot be reached (not in the directory, no address, no channel)."""
+    chosen, new_position = pick(list(candidates), level.strategy, position)
+    pages: list[PlannedPage] = []
+    unreachable: list[str] = []
+    for person_id in chosen:
+        person = reach.people.get(person_id)
+        if person is None:
+            unreachable.append(f"{person_id}: not in the directory")
+            continue
+        plan = plan_person(person, reach, urgency)
+        pages += plan.pages
+        unreachable += plan.unreachable
+    return LevelPlan(tuple(chosen), tuple(pages), tuple(unreachable), new_position)

@@ -27,21 +27,31 @@ def rotation_model(rotation: schema.Rotation) -> oncall.Rotation:
         time_zone=rotation.timezone,
         start=rotation.start,
         offset=rotation.offset.delta if rotation.offset else timedelta(0),
+        turns_over=restriction_models(rotation) if rotation.mode == "turns" else (),
     )
 
 
-def restriction_model(rotation: schema.Rotation) -> oncall.Restriction | None:
-    if not rotation.restrictions:
-        return None
-    # The core takes one restriction per layer; the playbook's first one applies.
-    r = rotation.restrictions[0]
+def _restriction(r: schema.Restriction) -> oncall.Restriction:
     windows: tuple[oncall.TimeWindow, ...] = ()
     if r.start is not None and r.end is not None:
         windows = (oncall.TimeWindow(r.start, r.end),)
-    days = frozenset(oncall.Weekday(_WEEKDAYS[d]) for d in r.days) if r.days else None
-    if days is None:
+    if not r.days:
         return oncall.Restriction(windows=windows)
+    days = frozenset(oncall.Weekday(_WEEKDAYS[d]) for d in r.days)
     return oncall.Restriction(windows=windows, weekdays=days)
+
+
+def restriction_models(rotation: schema.Rotation) -> tuple[oncall.Restriction, ...]:
+    """All of a rotation's restrictions: it is on call in any of them (their union)."""
+    return tuple(_restriction(r) for r in rotation.restrictions)
+
+
+def starved(rotation: schema.Rotation) -> list[str]:
+    """Members a restricted rotation on the clock never gives an hour."""
+    restrictions = restriction_models(rotation)
+    if not restrictions:
+        return []
+    return oncall.starved_members(rotation_model(rotation), restrictions)
 
 
 # Built once per (playbook, schedule): "who is on call" then costs only arithmetic.
@@ -69,7 +79,7 @@ def _build_layers(
             id=f"{schedule.id}:{layer.rotation}",
             rotation=rotation_model(rotations[layer.rotation]),
             priority=layer.priority,
-            restriction=restriction_model(rotations[layer.rotation]),
+            restriction=restriction_models(rotations[layer.rotation]) or None,
         )
         for layer in schedule.layers
     )
@@ -91,3 +101,17 @@ def on_call(
 ) -> str | None:
     answer = oncall.who_is_on_call(schedule_model(playbook, schedule_id, overrides), instant)
     return answer.user if answer else None
+
+
+def roster_warnings(playbook: schema.Playbook) -> list[str]:
+    """Restricted rotations on the clock that give someone no hours, naming them."""
+    warnings = []
+    for rotation in playbook.on_call.rotations:
+        nobody = starved(rotation)
+        if nobody:
+            warnings.append(
+                f"rotation '{rotation.id}': {', '.join(nobody)} never get an on-call hour "
+                "with these restrictions (their turns always fall outside them); "
+                "set `mode: turns` so everyone takes turns"
+            )
+    return warnings

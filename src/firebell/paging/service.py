@@ -4,6 +4,7 @@ its outbox messages and its next timer in the caller's transaction."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -15,11 +16,13 @@ from firebell.incidents.lifecycle import Change
 from firebell.incidents.service import record
 from firebell.paging import page_text
 from firebell.paging.policy import (
+    PlannedPage,
     PolicySnapshot,
+    Reach,
     delay_before,
-    deliveries,
     next_step,
-    pick,
+    plan_level,
+    plan_person,
     snapshot,
     urgency_of,
 )
@@ -96,6 +99,49 @@ def _new_escalation(
     session.add(escalation)
     session.flush()
     return escalation
+
+
+@dataclass(frozen=True)
+class Step:
+    """One activation of a level: where in the policy, and how it is labelled."""
+
+    level: int
+    pass_number: int
+    key_prefix: str = "page"
+    event: str = "level_paged"
+    purpose: str = "page"
+
+    def where(self, level_name: str) -> dict[str, Any]:
+        return {"level": self.level + 1, "level_name": level_name, "pass": self.pass_number + 1}
+
+
+def _queue(
+    session: Session,
+    incident: Incident,
+    page: PlannedPage,
+    *,
+    purpose: str,
+    key: str,
+    body: str,
+    payload: dict[str, Any],
+    now: datetime,
+) -> None:
+    """One planned page into the outbox."""
+    enqueue(
+        session,
+        purpose=purpose,
+        method=page.method,
+        address=page.address,
+        subject=page_text.page_subject(incident),
+        body=body,
+        dedupe_key=key,
+        now=now,
+        incident=incident,
+        person=page.person,
+        payload=payload,
+        not_before=now + page.delay,
+        example=page.example,
+    )
 
 
 class Pager:
@@ -196,7 +242,9 @@ class Pager:
         while True:
             escalation.level, escalation.pass_number = level, pass_number
             escalation.updated_at = now
-            paged = self._page_level(session, escalation, incident, policy, level, pass_number, now)
+            paged = self._page_level(
+                session, escalation, incident, policy, Step(level, pass_number), now
+            )
             step = next_step(policy, level, pass_number)
             if not schedule_next:
                 return
@@ -234,84 +282,53 @@ class Pager:
         escalation: Escalation,
         incident: Incident,
         policy: PolicySnapshot,
-        level: int,
-        pass_number: int,
+        step: Step,
         now: datetime,
-        key_prefix: str = "page",
-        event: str = "level_paged",
-        purpose: str = "page",
     ) -> bool:
-        spec = policy.levels[level]
+        """Plan the level (pure), then apply the plan: its pages, its round-robin turn and
+        its timeline event. A level that reaches nobody is 'nobody on call'."""
+        spec = policy.levels[step.level]
         candidates = self._resolve_targets(session, spec.targets, now)
-        key = f"{policy.id}:{level}"
+        key = f"{policy.id}:{step.level}"
         position_row = session.get(RoundRobinPosition, key, with_for_update=True)
         position = position_row.position if position_row else 0
-        chosen, new_position = pick(candidates, spec.strategy, position)
-        if spec.strategy == "round_robin" and chosen:
+        plan = plan_level(spec, candidates, position, self._reach(), escalation.urgency)
+        if spec.strategy == "round_robin" and plan.people:
             if position_row is None:
-                session.add(RoundRobinPosition(key=key, position=new_position))
+                session.add(RoundRobinPosition(key=key, position=plan.position))
             else:
-                position_row.position = new_position
-        where: dict[str, Any] = {
-            "level": level + 1,
-            "level_name": spec.name,
-            "pass": pass_number + 1,
-        }
-        if not chosen:
+                position_row.position = plan.position
+        where = step.where(spec.name)
+        details = {**where, "people": list(plan.people), "skipped": list(plan.unreachable)}
+        if not plan.reaches_anyone:
+            targets = [list(t) for t in spec.targets]
             record(
-                session,
-                incident.id,
-                now,
-                ACTOR,
-                "nobody_on_call",
-                {**where, "targets": [list(t) for t in spec.targets]},
+                session, incident.id, now, ACTOR, "nobody_on_call", {**details, "targets": targets}
             )
             self._tell_admins(session, escalation, incident, spec.name, where, now)
             return False
-        sent_methods: list[str] = []
-        skipped: list[str] = []
-        people = {p.id: p for p in self.playbook.people}
-        available = self._methods()
-        for person_id in chosen:
-            person = people.get(person_id)
-            if person is None:
-                skipped.append(f"{person_id}: not in the directory")
-                continue
-            plans, missing = deliveries(
-                person, self.playbook.on_call.default_notification_rules, escalation.urgency
+        for page in plan.pages:
+            _queue(
+                session,
+                incident,
+                page,
+                purpose=step.purpose,
+                key=f"{step.key_prefix}:{incident.id}:{escalation.generation}:"
+                f"{step.pass_number}:{step.level}:{page.person}:{page.method}:{page.rule}",
+                body=page_text.page_body(incident, spec.name),
+                payload=where,
+                now=now,
             )
-            skipped += [reason for _, reason in missing]
-            for index, plan in enumerate(plans):
-                if plan.method not in available:
-                    skipped.append(f"{person_id}: no {plan.method} channel configured")
-                    continue
-                self._message(
-                    session,
-                    incident,
-                    purpose,
-                    person_id,
-                    plan.method,
-                    plan.address,
-                    page_text.page_subject(incident),
-                    page_text.page_body(incident, spec.name),
-                    # the rule's index: a person may be reached by one method twice
-                    f"{key_prefix}:{incident.id}:{escalation.generation}:{pass_number}:{level}:"
-                    f"{person_id}:{plan.method}:{index}",
-                    now + plan.delay,
-                    now,
-                    where,
-                    example=person.example,
-                )
-                sent_methods.append(f"{person_id}/{plan.method}")
         record(
-            session,
-            incident.id,
-            now,
-            ACTOR,
-            event,
-            {**where, "people": chosen, "deliveries": sent_methods, "skipped": skipped},
+            session, incident.id, now, ACTOR, step.event, {**details, "deliveries": plan.deliveries}
         )
         return True
+
+    def _reach(self) -> Reach:
+        pb = self.playbook
+        return Reach(
+            {p.id: p for p in pb.people}, pb.on_call.default_notification_rules, self._methods()
+        )
 
     def _resolve_targets(
         self, session: Session, targets: tuple[tuple[str, str], ...], now: datetime
@@ -359,38 +376,6 @@ class Pager:
                 payload=where,
                 available=available,
             )
-
-    @staticmethod
-    def _message(
-        session: Session,
-        incident: Incident,
-        purpose: str,
-        person: str,
-        method: str,
-        address: str,
-        subject: str,
-        body: str,
-        dedupe_key: str,
-        not_before: datetime,
-        now: datetime,
-        payload: dict[str, Any],
-        example: bool = False,
-    ) -> None:
-        enqueue(
-            session,
-            purpose=purpose,
-            method=method,
-            address=address,
-            subject=subject,
-            body=body,
-            dedupe_key=dedupe_key,
-            now=now,
-            incident=incident,
-            person=person,
-            payload=payload,
-            not_before=not_before,
-            example=example,
-        )
 
     def stop(self, session: Session, incident: Incident, reason: str, now: datetime) -> None:
         escalation = session.get(Escalation, incident.id, with_for_update=True)
@@ -494,18 +479,14 @@ class Pager:
         if escalation is None:
             escalation = _new_escalation(session, incident, policy, "notified", -1, now)
         target = min(escalation.level + 1, len(policy.levels) - 1)
-        self._page_level(
-            session,
-            escalation,
-            incident,
-            policy,
+        step = Step(
             target,
             escalation.pass_number,
-            now,
             key_prefix=f"notify-{reason}-{now.timestamp():.0f}",
             event="level_notified",
             purpose="sla",
         )
+        self._page_level(session, escalation, incident, policy, step, now)
         return target + 1
 
     def reassign(
@@ -522,31 +503,19 @@ class Pager:
             self.stop(session, incident, "reassigned", now)
         escalation = session.get(Escalation, incident.id, with_for_update=True)
         generation = escalation.generation if escalation else 0
-        plans, missing = deliveries(
-            person, self.playbook.on_call.default_notification_rules, urgency_of(incident.severity)
-        )
-        available = self._methods()
-        queued = [plan for plan in plans if plan.method in available]
-        for index, plan in enumerate(queued):
-            self._message(
+        plan = plan_person(person, self._reach(), urgency_of(incident.severity))
+        for page in plan.pages:
+            _queue(
                 session,
                 incident,
-                "page",
-                person.id,
-                plan.method,
-                plan.address,
-                page_text.page_subject(incident),
-                page_text.page_body(incident, f"reassigned by {actor}"),
-                f"reassign:{incident.id}:{generation}:{now.timestamp():.0f}:{person.id}:"
-                f"{plan.method}:{index}",
-                now + plan.delay,
-                now,
-                {"reassigned_by": actor},
-                example=person.example,
+                page,
+                purpose="page",
+                key=f"reassign:{incident.id}:{generation}:{now.timestamp():.0f}:{person.id}:"
+                f"{page.method}:{page.rule}",
+                body=page_text.page_body(incident, f"reassigned by {actor}"),
+                payload={"reassigned_by": actor},
+                now=now,
             )
-        skipped = [reason for _, reason in missing] + [
-            f"{person.id}: no {p.method} channel configured" for p in plans if p not in queued
-        ]
         record(
             session,
             incident.id,
@@ -555,8 +524,8 @@ class Pager:
             "reassigned",
             {
                 "to": person.id,
-                "deliveries": [f"{person.id}/{p.method}" for p in queued],
-                "skipped": skipped,
+                "deliveries": plan.deliveries,
+                "skipped": list(plan.unreachable),
             },
         )
-        return len(queued)
+        return len(plan.pages)

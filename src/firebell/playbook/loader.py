@@ -17,6 +17,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from firebell.playbook.fastyaml import fast_load
 from firebell.playbook.schema import Playbook
 
 DEFAULT_PLAYBOOK_PATH = Path(__file__).with_name("default.yaml")
@@ -96,6 +97,9 @@ def parse_playbook(
     """Parse and validate; template files are read relative to `base_dir` (the playbook's
     folder) and every template is checked for Jinja2 syntax here, so a broken template is
     a validation error with its line, not a failed page at 3 a.m."""
+    fast = _parse_fast(text, filename, base_dir)
+    if fast is not None:
+        return fast
     yaml = YAML(typ="rt")
     try:
         document = yaml.load(text)
@@ -124,6 +128,22 @@ def parse_playbook(
     playbook, files, problems = _templates(playbook, document, filename, base_dir)
     if problems:
         raise PlaybookError(problems)
+    return LoadedPlaybook(playbook, playbook_version(text + files), text, filename)
+
+
+def _parse_fast(text: str, filename: str, base_dir: Path | None) -> LoadedPlaybook | None:
+    """A valid playbook through the fast parser (see fastyaml); None on any problem, so
+    the careful path finds and reports it with its line."""
+    document = fast_load(text)
+    if not isinstance(document, dict):
+        return None
+    try:
+        playbook = Playbook.model_validate(document)
+    except ValidationError:
+        return None
+    playbook, files, problems = _templates(playbook, document, filename, base_dir)
+    if problems:
+        return None
     return LoadedPlaybook(playbook, playbook_version(text + files), text, filename)
 
 

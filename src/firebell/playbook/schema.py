@@ -15,7 +15,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from firebell.playbook.alerting import Grouping, WhenAllResolved
 from firebell.playbook.durations import Span
+from firebell.playbook.learning import Learning
+from firebell.statuspage.schema import StatusPage, reference_problems
 
 SEVERITY_IDS = ("P0", "P1", "P2", "P3")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -170,6 +173,15 @@ class Rotation(Strict):
     start: datetime
     offset: Span | None = None
     restrictions: list[Restriction] = []
+    mode: Literal["clock", "turns"] = Field(
+        default="clock",
+        description=(
+            "clock: shifts follow the calendar and restricted hours are cut out (a daily "
+            "rotation of 7 restricted to weekdays gives two members no hours); turns: the "
+            "roster advances only over shifts with hours in the restrictions, so everyone "
+            "takes turns."
+        ),
+    )
 
     @model_validator(mode="after")
     def _anchor(self) -> Rotation:
@@ -391,6 +403,16 @@ class WarRoom(Strict):
     roles: list[IncidentRole] = []
     channel_name: str
     topic: str
+    private_topic: str = Field(
+        default=(
+            "[{{ incident.severity }}] Private incident {{ incident.id }}"
+            " | IC: {{ incident.commander }}"
+        ),
+        description=(
+            "The topic of a private (security) incident's channel, which is created "
+            "private: by default without the title. Set it to the `topic` to show the title."
+        ),
+    )
     bridge_url: str | None = None
     invite: list[str] = []
     announcement: str | None = None
@@ -536,9 +558,15 @@ class IntegrationOptions(Strict):
     routing: list[RouteRule] = []
     auto_resolve: bool = Field(
         default=False,
-        description="Resolve the incident when its source resolves every alert "
-        "(otherwise it moves to monitoring).",
+        description="Always resolve the incident when its source resolves every alert, "
+        "even when someone acknowledged it (overrides when_all_resolved.acknowledged).",
     )
+    # Alert labels naming the service, tried in order; unknown names fall back to `service`.
+    service_labels: list[str] = Field(default=["service", "job"], max_length=10)
+    grouping: Grouping = Grouping()
+    when_all_resolved: WhenAllResolved = WhenAllResolved()
+    # A re-fire within this time of the incident's resolution reopens it.
+    flapping_window: Span = Field(default=Span.parse("30m"))
     rate_limit_per_minute: int = Field(default=6000, ge=1)
     rate_limit_burst: int = Field(default=1000, ge=1)
     # generic webhooks: dotted paths or JSONPath into the posted document
@@ -597,6 +625,8 @@ class Playbook(Strict):
     drills: Drills
     integrations: list[Integration] = []
     runbooks: dict[str, list[str]] = {}
+    status_page: StatusPage = StatusPage()
+    learning: Learning = Learning()
 
     @model_validator(mode="after")
     def _references_resolve(self) -> Playbook:
@@ -675,6 +705,8 @@ def _check_references(pb: Playbook) -> None:
     for family_id, family in pb.communications.templates.items():
         for variant_id, variant in family.variants.items():
             need(f"template {family_id}.{variant_id}", variant.audience, audiences, "audience")
+    review_audience = pb.learning.monthly_review.email_audience
+    need("learning.monthly_review.email_audience", review_audience, audiences, "audience")
     for integration in pb.integrations:
         need(f"integration {integration.id}", integration.service, services, "service")
         for rule in integration.options.routing:
@@ -684,6 +716,7 @@ def _check_references(pb: Playbook) -> None:
                 services,
                 "service",
             )
+    problems.extend(reference_problems(pb.status_page, services, audiences))
     if problems:
         raise ValueError("; ".join(problems))
 

@@ -6,7 +6,7 @@ incidents from the database and hands them over.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -19,6 +19,7 @@ from firebell.auth.keys import derive
 from firebell.auth.principal import Principal
 from firebell.clock import Clock
 from firebell.errors import Invalid, NotFound
+from firebell.incidents import visibility
 from firebell.incidents.lifecycle import OPEN_STATUSES
 from firebell.paging.schedules import schedule_model
 from firebell.playbook.schema import Playbook
@@ -37,6 +38,30 @@ class OnCallEntry:
     level: int
     start: datetime | None
     end: datetime | None
+
+
+MAX_WINDOW = timedelta(days=400)
+
+
+def _cap(since: datetime, until: datetime) -> None:
+    """A window is bounded: expanding schedules costs time in proportion to it."""
+    if until - since > MAX_WINDOW:
+        raise Invalid.field("until", f"a window is at most {MAX_WINDOW.days} days after since")
+
+
+def _true_bounds(
+    model: oncall.Schedule, since: datetime, until: datetime
+) -> list[oncall.FinalEntry]:
+    """The stretches on call in [since, until), the first and last with their real start
+    and end rather than cut at the window's edges."""
+    entries = list(oncall.final_schedule(model, since, until).entries)
+    if entries and entries[0].start == since:
+        entries[0] = oncall.stretch_at(model, since) or entries[0]
+    if entries and entries[-1].end == until:
+        last = oncall.stretch_at(model, until - timedelta(microseconds=1))
+        if last is not None and last.user == entries[-1].user:
+            entries[-1] = replace(entries[-1], end=last.end)
+    return entries
 
 
 class Schedules:
@@ -77,8 +102,7 @@ class Schedules:
     def final(self, schedule_id: str, since: datetime, until: datetime) -> oncall.FinalSchedule:
         if until <= since:
             raise Invalid.field("until", "must be after since")
-        if until - since > timedelta(days=400):
-            raise Invalid.field("until", "a window is at most 400 days")
+        _cap(since, until)
         with self.sessions() as session:
             return oncall.final_schedule(self.model(session, schedule_id), since, until)
 
@@ -92,6 +116,7 @@ class Schedules:
         """PagerDuty's /oncalls: every (user, escalation level) on call in [since, until]."""
         if schedule is not None:
             self.require(schedule)
+        _cap(since, until)
         instant = since == until
         result: list[OnCallEntry] = []
         with self.sessions() as session:
@@ -132,16 +157,14 @@ class Schedules:
             if instant:
                 answer = oncall.who_is_on_call(model, since)
                 spans: list[tuple[str, datetime | None, datetime | None]] = []
-                if answer is not None:
-                    final = oncall.final_schedule(
-                        model, since - timedelta(days=35), since + timedelta(days=35)
-                    )
-                    entry = next(e for e in final.entries if e.start <= since < e.end)
+                entry = oncall.stretch_at(model, since) if answer is not None else None
+                if answer is not None and entry is not None:
                     spans.append((answer.user, entry.start, entry.end))
                 cache[target_id] = spans
             else:
-                final = oncall.final_schedule(model, since, until)
-                cache[target_id] = [(e.user, e.start, e.end) for e in final.entries]
+                cache[target_id] = [
+                    (e.user, e.start, e.end) for e in _true_bounds(model, since, until)
+                ]
         return [(u, target_id, s, e) for u, s, e in cache[target_id]]
 
     # --- overrides ---------------------------------------------------------------------
@@ -237,7 +260,7 @@ class Schedules:
                 f"#{i.id} {i.severity} {i.title} ({i.status})"
                 for i in session.scalars(
                     select(Incident)
-                    .where(Incident.status.in_(OPEN_STATUSES), Incident.private.is_(False))
+                    .where(Incident.status.in_(OPEN_STATUSES), visibility.public_only())
                     .order_by(Incident.id)
                 )
             ]

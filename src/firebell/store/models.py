@@ -25,6 +25,12 @@ class User(Base):
     email: Mapped[str | None] = mapped_column(String(320))
     role: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime]
+    # console sign-in (see firebell.web.accounts)
+    person: Mapped[str | None] = mapped_column(String(64))
+    password_hash: Mapped[str | None] = mapped_column(Text)
+    disabled_at: Mapped[datetime | None]
+    setup_digest: Mapped[str | None] = mapped_column(String(64))
+    setup_expires_at: Mapped[datetime | None]
 
 
 class ApiToken(Base):
@@ -40,6 +46,9 @@ class ApiToken(Base):
     prefix: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
+    # Recorded at most once a minute per token (a write on every request would cost more).
+    last_used_at: Mapped[datetime | None]
 
 
 class PlaybookVersion(Base):
@@ -121,9 +130,12 @@ class Timer(Base):
 class Message(Base):
     """The outbox: one notification to one address, written with the decision behind it.
 
-    status: pending -> sending -> sent | failed, or pending -> cancelled. A row left in
-    `sending` past its lease (a crash mid-send) becomes `possibly_sent`: never dropped
-    silently and never blindly sent again.
+    status: pending -> sending -> sent | failed, or pending -> cancelled. A row is leased
+    (`sending`, `leased_by`) in a batch; `send_started_at` is committed immediately before
+    its network call. A row left in `sending` past its lease whose send had started (a
+    crash mid-send) becomes `possibly_sent`: never dropped silently and never blindly sent
+    again. One whose send had not started goes back to `pending` and is sent.
+    priority: 0 for high-urgency pages, 1 for everything else (claimed in that order).
     """
 
     __tablename__ = "messages"
@@ -144,6 +156,9 @@ class Message(Base):
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    send_started_at: Mapped[datetime | None]
+    leased_by: Mapped[str | None] = mapped_column(String(120))
+    priority: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
 
     __table_args__ = (Index("ix_messages_status_not_before", "status", "not_before"),)
 
@@ -225,9 +240,11 @@ class Alert(Base):
     first_seen_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]
+    acknowledged_at: Mapped[datetime | None] = mapped_column(default=None)
 
     __table_args__ = (
         Index("ix_alerts_identity", "integration", "dedup_key", "fingerprint", "status"),
+        Index("ix_alerts_status_service", "status", "service"),
         # At most one open alert per identity, whatever the code above it does.
         Index(
             "ux_alerts_open_identity",
@@ -239,6 +256,35 @@ class Alert(Base):
             postgresql_where=text("status <> 'resolved'"),
         ),
     )
+
+
+class AlertGroup(Base):
+    """Which incident a group of alerts (by the integration's grouping choice) opened.
+
+    The latest row of an (integration, group_key) is the group's incident: new alerts of
+    the group attach to it while it is open, reopen it within the flapping window, or
+    open a new incident linked to it (see `intake.grouping`)."""
+
+    __tablename__ = "alert_groups"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    integration: Mapped[str] = mapped_column(String(64))
+    group_key: Mapped[str] = mapped_column(String(255))
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
+    opened_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_alert_groups_key", "group_key", "id"),)
+
+
+class IncidentLink(Base):
+    """Two incidents that belong together: another group on the same service, or a
+    re-fire of a resolved incident. Stored once, from the newer to the older."""
+
+    __tablename__ = "incident_links"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    linked_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(32))  # same_service | refire
+    created_at: Mapped[datetime]
 
 
 class Heartbeat(Base):
@@ -342,3 +388,23 @@ class ChatRequest(Base):
     __tablename__ = "chat_requests"
     signature: Mapped[str] = mapped_column(String(100), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(index=True)
+
+
+# --- web console -----------------------------------------------------------------------------
+
+
+class WebSession(Base):
+    """A signed-in browser. The cookie holds a random secret; only its SHA-256 digest is
+    stored, with the session's CSRF token. Revoked or expired rows sign nobody in."""
+
+    __tablename__ = "web_sessions"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(64))
+    agent: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]

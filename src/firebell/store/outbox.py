@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from firebell.paging.policy import urgency_of
 from firebell.playbook.schema import Person
 from firebell.reserved import undeliverable
 from firebell.store.models import Incident, Message
@@ -30,8 +31,10 @@ def enqueue(
     example: bool = False,
 ) -> Message:
     """Queue one message; the engine delivers it. An incident's severity and title go in
-    the payload so channels can show them. A message to a placeholder (a person marked
-    `example`, a reserved address) is recorded as `not_sent` with the reason instead."""
+    the payload so channels can show them. Pages and admin alerts of a high-urgency
+    incident (P0, P1) get priority 0: the engine claims them before anything else, so a
+    throttled person gets the urgent page first. A message to a placeholder (a person
+    marked `example`, a reserved address) is recorded as `not_sent` with the reason."""
     refused = undeliverable(address, example=example)
     extra = {"severity": incident.severity, "title": incident.title} if incident else {}
     message = Message(
@@ -51,6 +54,7 @@ def enqueue(
         created_at=now,
         sent_at=None,
         last_error=refused,
+        priority=priority_of(purpose, incident),
     )
     session.add(message)
     if refused and incident is not None:
@@ -60,6 +64,15 @@ def enqueue(
         details = {"purpose": purpose, "person": person, "method": method, "reason": refused}
         record(session, incident.id, now, "firebell", kind, details)
     return message
+
+
+URGENT_PURPOSES = ("page", "admin", "sla")
+
+
+def priority_of(purpose: str, incident: Incident | None) -> int:
+    """0 (first) for a page about a P0/P1 incident, 1 for everything else."""
+    urgent = incident is not None and urgency_of(incident.severity) == "high"
+    return 0 if urgent and purpose in URGENT_PURPOSES else 1
 
 
 def tell(

@@ -27,6 +27,10 @@ from firebell.api.security import Responder, Viewer, runtime_of
 from firebell.auth.principal import Principal
 from firebell.errors import Invalid
 from firebell.incidents.service import Declaration, IncidentFilter
+from firebell.incidents.sla_clocks import SlaClock
+from firebell.incidents.sla_service import clocks_for
+from firebell.incidents.timeline_pages import DEFAULT_LIMIT, MAX_LIMIT
+from firebell.store.models import Incident
 
 router = APIRouter(prefix="/api/v1/incidents", tags=["incidents"])
 StatusName = Literal["investigating", "identified", "monitoring", "resolved", "closed"]
@@ -68,8 +72,9 @@ def list_incidents(
         ),
         actor,
     )
+    clocks = _clocks(request, page.items)
     return IncidentList(
-        incidents=[IncidentOut.of(i) for i in page.items],
+        incidents=[IncidentOut.of(i, clocks[i.id]) for i in page.items],
         total=page.total,
         limit=limit,
         offset=offset,
@@ -79,7 +84,13 @@ def list_incidents(
 
 @router.get("/{number}", response_model=IncidentOut)
 def get_incident(number: int, request: Request, actor: Principal = Viewer) -> IncidentOut:
-    return IncidentOut.of(runtime_of(request).incidents.get(number, actor))
+    incident = runtime_of(request).incidents.get(number, actor)
+    return IncidentOut.of(incident, _clocks(request, [incident])[incident.id])
+
+
+def _clocks(request: Request, incidents: list[Incident]) -> dict[int, list[SlaClock]]:
+    runtime = runtime_of(request)
+    return clocks_for(runtime.sessions, runtime.playbook.playbook, incidents, runtime.clock.now())
 
 
 @router.post("/{number}/acknowledge", response_model=IncidentOut)
@@ -130,9 +141,17 @@ def resolve(
 
 
 @router.get("/{number}/timeline", response_model=Timeline)
-def timeline(number: int, request: Request, actor: Principal = Viewer) -> Timeline:
-    events = runtime_of(request).incidents.timeline(number, actor)
-    return Timeline(incident_id=number, events=[TimelineEventOut.of(e) for e in events])
+def timeline(
+    number: int,
+    request: Request,
+    actor: Principal = Viewer,
+    limit: int = Query(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT),
+    cursor: str | None = Query(default=None, max_length=200, description="from `older`"),
+) -> Timeline:
+    """The newest `limit` events (oldest first); follow `older` for earlier pages."""
+    page = runtime_of(request).incidents.timeline_page(number, actor, limit, cursor)
+    events = [TimelineEventOut.of(e) for e in page.events]
+    return Timeline(incident_id=number, events=events, older=page.older)
 
 
 @router.post("/{number}/escalate", response_model=EscalateOut)

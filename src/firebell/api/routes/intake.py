@@ -11,36 +11,35 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable
-from datetime import datetime
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.routing import BaseRoute
 
 from firebell.api.problems import problem
 from firebell.api.ratelimit import retry_after
 from firebell.api.security import runtime_of
-from firebell.intake import heartbeats
+from firebell.intake import jobs
 from firebell.intake.alertmanager import parse_alertmanager
 from firebell.intake.errors import IntakeError
 from firebell.intake.event import AlertEvent, GroupEvent
 from firebell.intake.generic import parse_generic
 from firebell.intake.grafana import parse_grafana
-from firebell.intake.ingest import Ingestor, Outcome, identity
+from firebell.intake.ingest import Outcome
 from firebell.intake.integrations import LiveIntegration
 from firebell.intake.opsgenie import parse_opsgenie_action, parse_opsgenie_create
 from firebell.intake.pagerduty import pagerduty_error_body, parse_pagerduty
-from firebell.intake.writer import Work
 from firebell.runtime import Runtime
-from firebell.store.db import INTAKE_LOCK, serialize, transaction
 
 router = APIRouter(tags=["intake"])
 PAGERDUTY_LIMIT = 512 * 1024
 DEFAULT_LIMIT = 1024 * 1024
+PARSE_INLINE_LIMIT = 64 * 1024  # bigger bodies are parsed in a worker thread
 
 
 class BodyTooLarge(Exception):
@@ -71,64 +70,13 @@ def decode(body: bytes) -> Any:
         raise IntakeError.single("$", f"the body is not valid JSON: {exc}") from None
 
 
-class IngestJob:
-    """The storage work of one intake request; `identities` lets the writer load the
-    batch's open alerts in one query."""
-
-    def __init__(
-        self,
-        runtime: Runtime,
-        integration: LiveIntegration,
-        events: list[AlertEvent],
-        group: GroupEvent | None,
-    ) -> None:
-        self.runtime, self.integration, self.events, self.group = (
-            runtime,
-            integration,
-            events,
-            group,
-        )
-        self.identities = [identity(integration.id, e) for e in events]
-
-    def __call__(self, session: Session, now: datetime, cache: dict[str, Any]) -> Outcome:
-        return self.runtime.ingestor.ingest(
-            session, self.integration, self.events, now, self.group, cache
-        )
-
-
-def _store(
-    runtime: Runtime,
-    integration: LiveIntegration,
-    events: list[AlertEvent],
-    group: GroupEvent | None = None,
-) -> Work:
-    return IngestJob(runtime, integration, events, group)
-
-
-def prefetch(session: Session, works: list[Work], cache: dict[str, Any]) -> None:
-    """The writer's batch preparation (see IntakeWriter.prepare)."""
-    identities = [i for w in works if isinstance(w, IngestJob) for i in w.identities]
-    Ingestor.prefetch(session, identities, cache)
-
-
-def _alone(runtime: Runtime, work: Work) -> Any:
-    """Without the group-commit writer (it starts with the app): a transaction of its own."""
-    with transaction(runtime.sessions) as session:
-        serialize(session, INTAKE_LOCK)
-        return work(session, runtime.clock.now(), {})
-
-
 async def commit(
-    runtime: Runtime, work: Work, on_error: Callable[[int, str], Response]
+    store: Awaitable[Outcome], on_error: Callable[[int, str], Response]
 ) -> Outcome | Response:
     try:
-        if runtime.intake_writer.running:
-            result: Outcome = await runtime.intake_writer.submit(work)
-        else:
-            result = await run_in_threadpool(_alone, runtime, work)
-        return result
+        return await store
     except SQLAlchemyError as exc:
-        # Nothing was committed; 503 tells the sender to retry.
+        # Nothing of the failed part was committed; 503 tells the sender to retry.
         return on_error(503, f"the database is unavailable ({type(exc).__name__}); retry")
 
 
@@ -161,7 +109,7 @@ def _summary(outcome: Outcome) -> dict[str, Any]:
         "resolved": outcome.resolved,
         "dropped": outcome.dropped,
         "silenced": outcome.silenced,
-        "incidents": sorted(outcome.incidents or ()),
+        "incidents": sorted(outcome.incidents),
     }
 
 
@@ -182,19 +130,19 @@ async def _keyed_intake(
         )
     try:
         body = await read_body(request, DEFAULT_LIMIT)
-        parsed = parse(decode(body), integration)
+        if len(body) > PARSE_INLINE_LIMIT:  # a big payload is parsed off the event loop
+            parsed = await run_in_threadpool(lambda: parse(decode(body), integration))
+        else:
+            parsed = parse(decode(body), integration)
     except BodyTooLarge:
         return problem(413, "Payload too large", f"the limit is {DEFAULT_LIMIT} bytes")
     except IntakeError as exc:
         return _intake_problem(exc)
     if isinstance(parsed, GroupEvent):
-        result = await commit(
-            runtime,
-            _store(runtime, integration, list(parsed.alerts), parsed),
-            _problem_error,
-        )
+        store = jobs.store(runtime, integration, list(parsed.alerts), parsed)
     else:
-        result = await commit(runtime, _store(runtime, integration, [parsed]), _problem_error)
+        store = jobs.store(runtime, integration, [parsed])
+    result = await commit(store, _problem_error)
     if isinstance(result, Response):
         return result
     return JSONResponse(_summary(result))
@@ -232,10 +180,7 @@ async def heartbeat(key: str, request: Request) -> Response:
     if integration is None:
         return problem(404, "Unknown integration", "no heartbeat integration has this key")
 
-    def work(session: Session, now: datetime, _cache: dict[str, Any]) -> Outcome:
-        return heartbeats.ping(session, runtime.ingestor, integration, now)
-
-    result = await commit(runtime, work, _problem_error)
+    result = await commit(jobs.ping(runtime, integration), _problem_error)
     if isinstance(result, Response):
         return result
     return JSONResponse(_summary(result))
@@ -277,8 +222,7 @@ async def pagerduty_enqueue(request: Request) -> Response:
         response.headers["Retry-After"] = retry_after(wait)
         return response
     result = await commit(
-        runtime,
-        _store(runtime, integration, [event]),
+        jobs.store(runtime, integration, [event]),
         lambda status, detail: _pd_error(status, detail),
     )
     if isinstance(result, Response):
@@ -337,8 +281,7 @@ async def _opsgenie(request: Request, parse: Callable[[Any], AlertEvent]) -> Res
         errors = [{"field": p.field, "reason": p.reason} for p in exc.problems]
         return _og(422, "; ".join(f"{e['field']}: {e['reason']}" for e in errors), started, errors)
     result = await commit(
-        runtime,
-        _store(runtime, integration, [event]),
+        jobs.store(runtime, integration, [event]),
         lambda status, detail: _og(status, detail, started),
     )
     if isinstance(result, Response):
@@ -370,29 +313,40 @@ async def opsgenie_close(identifier: str, request: Request) -> Response:
 
 # --- the fast path --------------------------------------------------------------------------
 
-_KEYED = {
-    "alertmanager": alertmanager,
-    "grafana": grafana,
-    "generic": generic,
-    "heartbeat": heartbeat,
-}
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def _fast_table(
+    routes: list[BaseRoute],
+) -> tuple[dict[tuple[str, str], Handler], dict[tuple[str, str], Callable[..., Any]]]:
+    """Built once from this router's registered routes: (method, path) of routes without
+    parameters, and (method, path prefix) of routes whose only parameter ends the path as
+    `{key}`. A new intake route is on the fast path by being registered."""
+    exact: dict[tuple[str, str], Handler] = {}
+    keyed: dict[tuple[str, str], Callable[..., Any]] = {}
+    for route in routes:
+        if not isinstance(route, APIRoute):
+            continue
+        for method in route.methods or ():
+            if "{" not in route.path:
+                exact[(method, route.path)] = route.endpoint
+            elif route.path.endswith("/{key}") and route.path.count("{") == 1:
+                keyed[(method, route.path[: -len("{key}")])] = route.endpoint
+    return exact, keyed
+
+
+_EXACT, _KEYED = _fast_table(router.routes)
 
 
 def fast_handler(method: str, path: str) -> Callable[[Request], Any] | None:
-    """The intake handler for a request, found with a few string tests instead of the
+    """The intake handler for a request, found with a dictionary lookup instead of the
     framework's route matching and dependency solving (most of an alert's CPU cost on
     the event loop). The same handlers stay registered as routes, for OpenAPI."""
-    if path == "/v2/enqueue":
-        return pagerduty_enqueue if method == "POST" else None
-    if path.startswith("/api/v1/intake/"):
-        parts = path.split("/")
-        if len(parts) != 6 or not parts[5]:
-            return None
-        handler = _KEYED.get(parts[4])
-        if handler is None or (method != "POST" and not (method == "GET" and handler is heartbeat)):
-            return None
-        key = parts[5]
-        return lambda request: handler(key, request)
-    if path == "/v2/alerts":
-        return opsgenie_create if method == "POST" else None
-    return None
+    handler = _EXACT.get((method, path))
+    if handler is not None:
+        return handler
+    prefix, _, key = path.rpartition("/")
+    keyed = _KEYED.get((method, prefix + "/")) if key else None
+    if keyed is None:
+        return None
+    return lambda request: keyed(key, request)

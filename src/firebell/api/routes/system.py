@@ -1,18 +1,16 @@
-"""Health, readiness, the effective playbook, and token administration."""
+"""Health, readiness, the effective playbook, integrations (tokens: `routes/tokens.py`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from firebell.api.problems import problem
-from firebell.api.schemas import TokenIn, TokenOut
 from firebell.api.security import Admin, Viewer, runtime_of
 from firebell.auth.principal import Principal
-from firebell.auth.tokens import create_token
-from firebell.store.db import ping, transaction
+from firebell.store.db import ping
 
 router = APIRouter()
 
@@ -63,14 +61,6 @@ def playbook(request: Request, actor: Principal = Viewer) -> dict[str, Any]:
         "path": loaded.path,
         "playbook": data if actor.role == "admin" else redacted(data),
     }
-
-
-@router.post("/api/v1/tokens", tags=["auth"], status_code=status.HTTP_201_CREATED)
-def new_token(body: TokenIn, request: Request, _actor: Principal = Admin) -> TokenOut:
-    runtime = runtime_of(request)
-    with transaction(runtime.sessions) as session:
-        row, secret = create_token(session, runtime.clock, name=body.name, role=body.role)
-    return TokenOut(id=row.id, name=row.name, role=row.role, token=secret)
 
 
 @router.get("/api/v1/integrations", tags=["intake"])

@@ -1,0 +1,1 @@
+"""Learning from the numbers: incident metrics, the monthly review, Prometheus metrics."""

@@ -1,0 +1,82 @@
+"""One line of words for each timeline event (pure). Unknown kinds still read well:
+the kind in words and its details as 'key: value'."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
+
+Details = dict[str, Any]
+
+
+def _declared(d: Details) -> str:
+    extra = " (private)" if d.get("private") else ""
+    return f"Declared {d.get('severity', '')} “{d.get('title', '')}”{extra}"
+
+
+_TEXT: dict[str, Callable[[Details], str]] = {
+    "declared": _declared,
+    "acknowledged": lambda d: "Acknowledged",
+    "status_changed": lambda d: f"Status {d.get('from', '?')} → {d.get('to', '?')}",
+    "severity_changed": lambda d: (
+        f"Severity {d.get('from', '?')} → {d.get('to', '?')}: {d.get('reason', '')}"
+    ),
+    "note": lambda d: f"Note: {d.get('text', '')}",
+    "resolved": lambda d: "Resolved" + (f": {d['summary']}" if d.get("summary") else ""),
+    "closed": lambda d: "Closed",
+    "reopened": lambda d: "Reopened",
+    "commander_assigned": lambda d: f"Commander: {d.get('to') or 'nobody'}",
+    "task_assigned": lambda d: f"Task {d.get('task')} for {d.get('assignee')}: {d.get('text')}",
+    "task_acknowledged": lambda d: f"Task {d.get('task')} acknowledged by {d.get('assignee')}",
+    "task_done": lambda d: f"Task {d.get('task')} done: {d.get('text')}",
+    "role_assigned": lambda d: f"{d.get('role_name') or d.get('role')}: {d.get('person')}",
+    "update_sent": lambda d: f"Update sent to {d.get('audience')} ({d.get('template')})",
+    "facts_updated": lambda d: "Facts: " + ", ".join(f"{k}" for k in (d.get("facts") or {})),
+}
+
+
+def words(kind: str) -> str:
+    return kind.replace("_", " ").capitalize()
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(_value(v) for v in value[:5]) + ("…" if len(value) > 5 else "")
+    if isinstance(value, dict):
+        return "{…}"
+    return str(value)
+
+
+def describe(kind: str, details: Details) -> str:
+    text = _TEXT.get(kind)
+    if text is not None:
+        return text(details)
+    parts = [f"{k}: {_value(v)}" for k, v in details.items() if v not in (None, "", [], {})]
+    return words(kind) + (f" — {'; '.join(parts[:4])}" if parts else "")
+
+
+NOISY = frozenset({"alert_attached", "alert_resolved", "level_paged", "level_notified"})
+
+
+def is_noisy(kind: str) -> bool:
+    """Alerts, pages and messages: shown collapsed by default on the incident page."""
+    return kind in NOISY or kind.startswith("page")
+
+
+class Line(NamedTuple):
+    """One timeline event ready for the page."""
+
+    id: int
+    iso: str
+    hm: str
+    actor: str
+    text: str
+    noisy: bool
+
+
+def line(event_id: int, at: datetime, actor: str, kind: str, details: Details) -> Line:
+    at = at.astimezone(UTC)
+    return Line(
+        event_id, at.isoformat(), f"{at:%H:%M:%S}", actor, describe(kind, details), is_noisy(kind)
+    )

@@ -1,0 +1,61 @@
+"""A real firebell server on loopback and headless Chromium, for the console's browser tests."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import uvicorn
+
+from firebell.api.app import create_app
+from firebell.config import Settings
+from firebell.runtime import Runtime, build_runtime
+
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
+
+
+@dataclass
+class Server:
+    url: str
+    runtime: Runtime
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def running_server(home: Path, database_url: str | None = None) -> Iterator[Server]:
+    port = free_port()
+    settings = Settings(
+        home=home,
+        database_url=database_url or f"sqlite:///{home / 'firebell.db'}",
+        playbook_path=None,
+        port=port,
+    )
+    runtime = build_runtime(settings)
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(runtime), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.02)
+    try:
+        yield Server(f"http://127.0.0.1:{port}", runtime)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        runtime.close()
