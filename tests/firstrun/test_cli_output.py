@@ -64,3 +64,20 @@ def test_the_timeline_reads_at_80_columns(monkeypatch: pytest.MonkeyPatch) -> No
     assert all(len(line) <= 80 for line in lines)
     assert any("11-26 12:04:10" in line and "severity_changed" in line for line in lines)
     assert "title=Checkout is down" in text.replace("\n", " ")
+
+
+def test_client_commands_do_not_import_the_server() -> None:
+    """`firebell show 1` must start fast: loading the CLI imports no server module."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, firebell.cli.main; "
+        "print(','.join(m for m in ('fastapi', 'sqlalchemy', 'uvicorn', 'alembic', "
+        "'starlette', 'pydantic', 'jinja2', 'firebell.api', 'firebell.runtime') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert out.stdout.strip() == ""
