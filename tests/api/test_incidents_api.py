@@ -115,9 +115,10 @@ def test_invalid_transitions_are_409_and_write_nothing(
             .select_from(TimelineEvent)
             .where(TimelineEvent.incident_id == number)
         )
-    # declared, commander_assigned, acknowledged, resolved, closed (+ paging events, + the
-    # P1's post-mortem started on resolve): the refusals left no trace
-    assert count == 5 + 3 + 1
+    # declared, commander_assigned, acknowledged, resolved, closed (+ paging events, one of
+    # them the page to an example contact recorded as not sent, + the P1's post-mortem
+    # started on resolve): the refusals left no trace
+    assert count == 5 + 4 + 1
 
 
 def test_bad_bodies_name_the_field(app_client: TestClient, responder: H, runtime: Runtime) -> None:
