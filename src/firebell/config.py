@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import platformdirs
-
 from firebell.channels.email import SmtpSettings
 from firebell.channels.registry import ChannelSettings, channel_settings_from_env
+from firebell.home import default_home
+from firebell.settings_file import effective_environment
 
-
-def default_home() -> Path:
-    return Path(os.environ.get("FIREBELL_HOME") or platformdirs.user_data_dir("firebell"))
+__all__ = ["Settings", "default_home", "smtp_from_env"]
 
 
 @dataclass(frozen=True)
@@ -31,11 +30,14 @@ class Settings:
     channels: ChannelSettings = field(default_factory=ChannelSettings)
     # Programs a runbook step may run (names or absolute paths); empty: running is off.
     runbook_allow: frozenset[str] = frozenset()
+    tls_cert: Path | None = None  # both set: serve HTTPS
+    tls_key: Path | None = None
 
     @property
     def base_url(self) -> str:
         host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
-        return f"http://{host}:{self.port}"
+        scheme = "https" if self.tls_cert is not None else "http"
+        return f"{scheme}://{host}:{self.port}"
 
     @classmethod
     def resolve(
@@ -46,43 +48,51 @@ class Settings:
         playbook: Path | None = None,
         host: str | None = None,
         port: int | None = None,
+        tls_cert: Path | None = None,
+        tls_key: Path | None = None,
     ) -> Settings:
+        """Flags, else the environment, else `$FIREBELL_HOME/settings.toml`, else defaults.
+        Raises SettingsFileError for an unreadable settings file."""
         home = home or default_home()
-        url = database_url or os.environ.get("FIREBELL_DATABASE_URL")
+        env = effective_environment(home)
+        url = database_url or env.get("FIREBELL_DATABASE_URL")
         if not url:
             url = f"sqlite:///{home / 'firebell.db'}"
-        pb = playbook or (Path(p) if (p := os.environ.get("FIREBELL_PLAYBOOK")) else None)
+        pb = playbook or (Path(p) if (p := env.get("FIREBELL_PLAYBOOK")) else None)
+        cert = tls_cert or (Path(c) if (c := env.get("FIREBELL_TLS_CERT")) else None)
+        key = tls_key or (Path(k) if (k := env.get("FIREBELL_TLS_KEY")) else None)
         return cls(
-            smtp=smtp_from_env(),
-            channels=channel_settings_from_env(),
-            slack_signing_secret=os.environ.get("FIREBELL_SLACK_SIGNING_SECRET") or None,
-            bridge_base_url=os.environ.get("FIREBELL_BRIDGE_BASE_URL") or None,
+            smtp=smtp_from_env(env),
+            channels=channel_settings_from_env(env),
+            slack_signing_secret=env.get("FIREBELL_SLACK_SIGNING_SECRET") or None,
+            bridge_base_url=env.get("FIREBELL_BRIDGE_BASE_URL") or None,
             runbook_allow=frozenset(
-                p.strip()
-                for p in os.environ.get("FIREBELL_RUNBOOK_ALLOW", "").split(",")
-                if p.strip()
+                p.strip() for p in env.get("FIREBELL_RUNBOOK_ALLOW", "").split(",") if p.strip()
             ),
             home=home,
             database_url=url,
             playbook_path=pb,
-            host=host or os.environ.get("FIREBELL_HOST", "127.0.0.1"),
-            port=port or int(os.environ.get("FIREBELL_PORT", "8080")),
+            host=host or env.get("FIREBELL_HOST", "127.0.0.1"),
+            port=port or int(env.get("FIREBELL_PORT", "8080")),
+            tls_cert=cert,
+            tls_key=key,
         )
 
 
-def smtp_from_env() -> SmtpSettings | None:
+def smtp_from_env(environ: Mapping[str, str] | None = None) -> SmtpSettings | None:
     """FIREBELL_SMTP_HOST turns email on; the other FIREBELL_SMTP_* refine it."""
-    host = os.environ.get("FIREBELL_SMTP_HOST")
+    env = os.environ if environ is None else environ
+    host = env.get("FIREBELL_SMTP_HOST")
     if not host:
         return None
     return SmtpSettings(
         host=host,
-        port=int(os.environ.get("FIREBELL_SMTP_PORT", "25")),
-        sender=os.environ.get("FIREBELL_SMTP_FROM", "firebell@localhost"),
-        username=os.environ.get("FIREBELL_SMTP_USERNAME") or None,
-        password=os.environ.get("FIREBELL_SMTP_PASSWORD") or None,
-        starttls=os.environ.get("FIREBELL_SMTP_STARTTLS", "").lower() in ("1", "true", "yes"),
-        allow_plaintext_auth=os.environ.get("FIREBELL_SMTP_ALLOW_PLAINTEXT_AUTH", "").lower()
+        port=int(env.get("FIREBELL_SMTP_PORT", "25")),
+        sender=env.get("FIREBELL_SMTP_FROM", "firebell@localhost"),
+        username=env.get("FIREBELL_SMTP_USERNAME") or None,
+        password=env.get("FIREBELL_SMTP_PASSWORD") or None,
+        starttls=env.get("FIREBELL_SMTP_STARTTLS", "").lower() in ("1", "true", "yes"),
+        allow_plaintext_auth=env.get("FIREBELL_SMTP_ALLOW_PLAINTEXT_AUTH", "").lower()
         in ("1", "true", "yes"),
-        cafile=os.environ.get("FIREBELL_SMTP_CA_FILE") or None,
+        cafile=env.get("FIREBELL_SMTP_CA_FILE") or None,
     )

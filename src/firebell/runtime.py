@@ -45,8 +45,8 @@ from firebell.schedules.service import Schedules
 from firebell.statuspage.maintenance import TIMER as MAINTENANCE_TIMER
 from firebell.statuspage.service import StatusPageService
 from firebell.statuspage.webhook import SubscriberWebhook
-from firebell.store.db import make_engine, make_sessionmaker, transaction
-from firebell.store.migrate import upgrade
+from firebell.store.db import make_engine, make_sessionmaker, serialize, transaction
+from firebell.store.migrate import STARTUP_LOCK, upgrade
 from firebell.store.models import PlaybookVersion
 from firebell.store.private_files import prepare_sqlite, private_dir
 from firebell.workflows.automation import KIND as RULE_KIND
@@ -109,6 +109,7 @@ class Runtime:
             self.chat_api,
             self.settings.bridge_base_url,
         )
+        self.incidents.hooks.append(self.war_rooms.on_change)
         self.watcher = Watcher(
             self.playbook.playbook, self.incidents, self.command, self.war_rooms, self.pager
         )
@@ -256,6 +257,7 @@ def build_runtime(
     clock = clock or SystemClock()
     sessions = make_sessionmaker(db)
     with transaction(sessions) as session:
+        serialize(session, STARTUP_LOCK)  # processes starting together insert it once
         if session.get(PlaybookVersion, playbook.version) is None:
             session.add(
                 PlaybookVersion(

@@ -75,13 +75,15 @@ def test_full_story(
     people_events = [e for e in events["events"] if e["actor"] == "alice"]
     assert [e["kind"] for e in people_events] == [
         "declared",
+        "commander_assigned",  # the declarer commands until someone else is named
         "acknowledged",
         "severity_changed",
         "note",
         "status_changed",
         "resolved",
     ]
-    assert people_events[2]["details"]["direction"] == "escalated"
+    assert people_events[1]["details"] == {"from": None, "to": "alice"}
+    assert people_events[3]["details"]["direction"] == "escalated"
     # The P1 paged the on-call; the ack stopped paging, in the same transactions.
     kinds = [e["kind"] for e in events["events"]]
     assert kinds.index("paging_started") < kinds.index("acknowledged")
@@ -113,9 +115,10 @@ def test_invalid_transitions_are_409_and_write_nothing(
             .select_from(TimelineEvent)
             .where(TimelineEvent.incident_id == number)
         )
-    # declared, acknowledged, resolved, closed (+ paging events, + the P1's post-mortem
+    # declared, commander_assigned, acknowledged, resolved, closed (+ paging events, one of
+    # them the page to an example contact recorded as not sent, + the P1's post-mortem
     # started on resolve): the refusals left no trace
-    assert count == 4 + 3 + 1
+    assert count == 5 + 4 + 1
 
 
 def test_bad_bodies_name_the_field(app_client: TestClient, responder: H, runtime: Runtime) -> None:

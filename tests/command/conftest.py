@@ -29,11 +29,13 @@ def slack() -> Iterator[FakeSlack]:
 
 
 def playbook_file(tmp_path: Path, edit: Callable[[Any], None] | None = None) -> Path:
-    """The default playbook with chat user ids for everyone (so invites can be checked)."""
+    """The default playbook with chat user ids for everyone (so invites can be checked),
+    its people made real (firebell never pages an example contact)."""
     yaml = YAML()
     doc = yaml.load(default_playbook_text())
     for n, person in enumerate(doc["people"]):
         person["chat_user_id"] = f"U{n:04d}"
+        person["example"] = False
     if edit is not None:
         edit(doc)
     out = io.StringIO()

@@ -20,9 +20,15 @@ def state(**kw: object) -> IncidentState:
 
 
 def test_acknowledge_stamps_time_and_actor() -> None:
-    change = lifecycle.acknowledge(state(), "alice", NOW)
+    change = lifecycle.acknowledge(state(commander="bob"), "alice", NOW)
     assert change.kind == "acknowledged"
     assert change.fields == {"acknowledged_at": NOW, "acknowledged_by": "alice"}
+
+
+def test_the_acknowledging_on_call_commands_an_incident_without_commander() -> None:
+    change = lifecycle.acknowledge(state(), "alice", NOW)
+    assert change.fields["commander"] == "alice"
+    assert change.details == {"commander": "alice"}
 
 
 def test_acknowledge_twice_is_a_conflict_naming_the_first_ack() -> None:

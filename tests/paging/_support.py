@@ -220,11 +220,12 @@ def _default_document() -> dict[str, Any]:
 
 
 def playbook_document(receiver_url: str | None) -> dict[str, Any]:
-    """The default playbook, with every person reachable: a webhook at
+    """The default playbook, with every person real and reachable: a webhook at
     `<receiver>/<person id>`, an email `<person id>@example.test`, and webhook pages only."""
     doc = copy.deepcopy(_default_document())
     for person in doc["people"]:
         person["email"] = f"{person['id']}@example.test"
+        person["example"] = False  # reachable: firebell never pages an example contact
         if receiver_url is not None:
             person["webhook_url"] = f"{receiver_url}/{person['id']}"
     doc["on_call"]["default_notification_rules"] = [

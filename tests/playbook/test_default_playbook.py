@@ -86,8 +86,8 @@ TEMPLATE_CONTEXT: dict[str, frozenset[str] | None] = {
 SAMPLE_CONTEXT = {
     "org": {
         "name": "Aurigraph Operations Team",
-        "support_email": "support@aurigraph.io",
-        "security_email": "security@aurigraph.io",
+        "support_email": "support@example.com",
+        "security_email": "security@example.com",
     },
     "incident": {
         "id": "INC-42",
@@ -116,12 +116,12 @@ SAMPLE_CONTEXT = {
     "workaround": "Retry failed requests.",
     "resolution_summary": "Rolled back the configuration change.",
     "preventive_actions": ["Add config validation to CI", "Alert on 503 rate"],
-    "postmortem_url": "https://status.aurigraph.io/incidents/INC-42",
+    "postmortem_url": "https://status.example.com/incidents/INC-42",
     "postmortem_due": "48 hours",
     "responders": ["@alice", "@bob"],
     "now": "2025-11-17 09:50 UTC",
-    "war_room_url": "https://zoom.us/j/aurigraph-war-room",
-    "status_page_url": "https://status.aurigraph.io",
+    "war_room_url": "https://zoom.example.com/j/aurigraph-war-room",
+    "status_page_url": "https://status.example.com",
     "roles": {"ic": "@alice", "tech_lead": "@bob", "comms_lead": "@carol", "scribe": "@dave"},
     "first_priority": "Restore API availability",
     "maintenance": {
@@ -209,8 +209,8 @@ def test_default_playbook_loads_and_validates(loaded: LoadedPlaybook) -> None:
 
 def test_organization_principles_and_scope(pb: Playbook) -> None:
     assert pb.organization.name == "Aurigraph Operations Team"
-    assert pb.organization.support_email == "support@aurigraph.io"
-    assert pb.organization.security_email == "security@aurigraph.io"
+    assert pb.organization.support_email == "support@example.com"
+    assert pb.organization.security_email == "security@example.com"
     assert len(pb.principles) == 5
     assert pb.principles[0].startswith("Safety First")
     assert pb.principles[-1].startswith("Blameless Culture")
@@ -288,12 +288,12 @@ def test_every_contact_is_a_marked_placeholder(pb: Playbook) -> None:
     assert all(person.name.startswith("Example ") for person in pb.people)
     emails = {person.email for person in pb.people}
     assert emails == {
-        "ops@aurigraph.io",
-        "devops@aurigraph.io",
-        "dba@aurigraph.io",
-        "security@aurigraph.io",
-        "vpeng@aurigraph.io",
-        "cto@aurigraph.io",
+        "ops@example.com",
+        "devops@example.com",
+        "dba@example.com",
+        "security@example.com",
+        "vpeng@example.com",
+        "cto@example.com",
     }
 
 
@@ -341,7 +341,7 @@ def test_security_policy_branches_to_the_ciso(pb: Playbook) -> None:
     assert "security-lead" in people
     ciso = next(p for p in pb.people if p.id == "security-lead")
     assert "CISO" in (ciso.role or "")
-    assert ciso.email == "security@aurigraph.io"
+    assert ciso.email == "security@example.com"
 
 
 def test_escalation_smes_vendors_and_external_communication(pb: Playbook) -> None:
@@ -555,7 +555,7 @@ def test_initial_chat_message_layout(pb: Playbook) -> None:
         "- Scaling API pods\n"
         "\n"
         "Incident Channel: #incident-20251117-0930-p0\n"
-        "War Room: https://zoom.us/j/aurigraph-war-room\n"
+        "War Room: https://zoom.example.com/j/aurigraph-war-room\n"
         "\n"
         "Next Update: 09:45 UTC"  # Jinja2 drops the single trailing newline
     )
@@ -571,7 +571,7 @@ def test_war_room_channel_name_and_topic(pb: Playbook) -> None:
     )
     topic = env.from_string(pb.war_room.topic).render(SAMPLE_CONTEXT)
     assert topic == (
-        "[P0] API returning 503s | IC: @alice | War Room: https://zoom.us/j/aurigraph-war-room"
+        "[P0] API returning 503s | IC: @alice | War Room: https://zoom.example.com/j/aurigraph-war-room"
     )
 
 
@@ -607,7 +607,7 @@ def test_customer_messages_pass_the_forbidden_patterns(pb: Playbook) -> None:
         "Authorization: Bearer abcdef0123456789",
         "api_key=sk_live_123",
         "AKIAABCDEFGHIJKLMNOP",
-        "alice@aurigraph.io",
+        "alice@example.com",
     ],
 )
 def test_forbidden_patterns_catch_leaks(pb: Playbook, leak: str) -> None:

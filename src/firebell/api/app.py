@@ -17,6 +17,7 @@ from firebell.api.routes import (
     chat,
     command,
     comms,
+    docs,
     drills,
     incidents,
     intake,
@@ -137,6 +138,8 @@ def create_app(runtime: Runtime) -> FastAPI:
         version=__version__,
         description="Self-hosted incident response driven by a playbook kept as code.",
         lifespan=lifespan,
+        docs_url=None,  # served from local files by routes.docs
+        redoc_url=None,
         dependencies=[Depends(edge.clean_json)],  # text no database can store: 422
     )
     app.state.runtime = runtime
@@ -169,4 +172,5 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(learning.router)
     app.include_router(index.router)
     console.install(app)
+    docs.install(app)
     return app

@@ -198,4 +198,7 @@ class SlackChatChannel:
         self.timeout = api.timeout
 
     def send(self, message: Outgoing) -> None:
+        if message.payload.get("set_topic"):  # a war room's topic follows its commander
+            self.api.set_topic(message.address, message.body)
+            return
         self.api.post_message(message.address, escape(message.body or message.subject))

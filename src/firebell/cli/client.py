@@ -10,18 +10,26 @@ from typing import Any
 
 import httpx
 
-from firebell.config import default_home
+from firebell.home import default_home
 from firebell.store.private_files import private_dir
 
 CREDENTIALS_FILE = "cli.json"
 
 
 class CliError(Exception):
-    """A failure to print as one line, with the exit code to use."""
+    """A failure to print as one line, with the exit code to use; `problem` is the
+    server's problem document when there was one (printed as is under --json)."""
 
-    def __init__(self, message: str, code: int = 1) -> None:
+    def __init__(self, message: str, code: int = 1, problem: Any = None) -> None:
         super().__init__(message)
         self.code = code
+        self.problem = problem
+
+    def as_json(self) -> dict[str, Any]:
+        """The error for scripts: the server's problem+json, or one in the same shape."""
+        if isinstance(self.problem, dict):
+            return {**self.problem, "error": str(self)}
+        return {"error": str(self), "status": None, "detail": str(self), "errors": []}
 
 
 def save_credentials(home: Path, url: str, token: str) -> Path:
@@ -73,8 +81,10 @@ class Client:
             )
         headers = {"Authorization": f"Bearer {self.token}"}
         try:
+            # Plain HTTP needs no certificates: skip loading the CA bundle (tens of ms).
+            verify = self.url.startswith("https:")
             response = httpx.request(
-                method, self.url + path, headers=headers, timeout=15.0, **kwargs
+                method, self.url + path, headers=headers, timeout=15.0, verify=verify, **kwargs
             )
         except httpx.TransportError as exc:
             raise CliError(
@@ -83,8 +93,15 @@ class Client:
                 2,
             ) from None
         if response.status_code >= 400:
-            raise CliError(_describe(response), 1)
+            raise CliError(_describe(response), 1, _problem(response))
         return response
+
+
+def _problem(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return {"status": response.status_code, "detail": response.text[:200], "errors": []}
 
 
 def _describe(response: httpx.Response) -> str:

@@ -84,14 +84,15 @@ def register(app: typer.Typer) -> None:
         option: Annotated[list[str], typer.Option(help="An option considered; repeat")],
         by: Annotated[str | None, typer.Option(help="Who decided (default: you)")] = None,
         rationale: Annotated[str | None, typer.Option()] = None,
+        as_json: JsonFlag = False,
     ) -> None:
         """Record a decision with the options considered."""
-        Client.from_env().request(
+        data = Client.from_env().request(
             "POST",
             f"/api/v1/incidents/{number}/decisions",
             json={"options": option, "choice": choice, "made_by": by, "rationale": rationale},
         )
-        output.console.print(f"#{number}: decided '{choice}'")
+        output.say(data, as_json, f"#{number}: decided '{choice}'")
 
     @app.command("war-room")
     @reports_errors

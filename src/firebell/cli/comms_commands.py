@@ -51,6 +51,18 @@ def _print_rendered(items: list[dict[str, Any]]) -> None:
         output.console.print(item["body"], markup=False, highlight=False)
         for problem in item.get("problems", []):
             output.console.print(f"[red]blocked: {problem}[/red]")
+        if item.get("missing"):
+            output.console.print(
+                "not known yet (shown as placeholders): " + ", ".join(item["missing"]),
+                markup=False,
+                highlight=False,
+            )
+        if item.get("blocking"):
+            output.console.print(
+                "required before sending: " + ", ".join(item["blocking"]),
+                markup=False,
+                highlight=False,
+            )
 
 
 def register(app: typer.Typer) -> None:
@@ -122,11 +134,12 @@ def register(app: typer.Typer) -> None:
         number: int,
         audience: Annotated[str, typer.Option()],
         reason: Annotated[str, typer.Option()],
+        as_json: JsonFlag = False,
     ) -> None:
         """Approve sending a security incident's details to a broader audience (admin)."""
-        Client.from_env().request(
+        data = Client.from_env().request(
             "POST",
             f"/api/v1/incidents/{number}/disclosures",
             json={"audience": audience, "reason": reason},
         )
-        output.console.print(f"Disclosure of #{number} to '{audience}' approved and recorded")
+        output.say(data, as_json, f"Disclosure of #{number} to '{audience}' approved and recorded")

@@ -24,14 +24,18 @@ def _utc(value: datetime) -> str:
 
 
 def reports_errors(func: Callable[P, R]) -> Callable[P, R]:
-    """Print a CliError as one line on stderr and exit with its code."""
+    """Print a CliError as one line on stderr and exit with its code; under --json the
+    error is a JSON document on stdout (the problem+json the server sent, if any)."""
 
     @wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return func(*args, **kwargs)
         except CliError as exc:
-            typer.echo(f"error: {exc}", err=True)
+            if kwargs.get("as_json"):
+                output.emit_json(exc.as_json())
+            else:
+                typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(exc.code) from None
 
     return wrapper

@@ -1,4 +1,9 @@
-"""The `firebell` command."""
+"""The `firebell` command.
+
+Client commands (declare, show, ack…) only talk HTTP: nothing here imports the server
+(FastAPI, SQLAlchemy, uvicorn) at module level, so `firebell show 1` starts fast. Commands
+that open the database import what they need when they run.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,10 @@ from firebell.cli import (
     alert_commands,
     command_commands,
     comms_commands,
+    doctor_command,
     drill_commands,
     incident_commands,
+    init_command,
     learning_commands,
     oncall_commands,
     playbook_commands,
@@ -29,6 +36,8 @@ app = typer.Typer(
 app.command()(serve)
 app.command()(worker)
 app.add_typer(playbook_commands.app, name="playbook")
+app.command("init")(init_command.init)
+app.command("doctor")(doctor_command.doctor)
 app.add_typer(token_commands.app, name="token")
 app.add_typer(user_commands.app, name="user")
 incident_commands.register(app)

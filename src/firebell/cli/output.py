@@ -97,8 +97,13 @@ def incident_detail(incident: dict[str, Any]) -> None:
 
 
 def timeline_table(events: list[dict[str, Any]]) -> None:
-    table = Table("Time", "Actor", "Event", "Details", box=None)
+    """Readable at 80 columns: a compact UTC time, the kind never broken, details folded."""
+    table = Table("Time (UTC)", "Actor", "Event", "Details", box=None, padding=(0, 1))
+    table.columns[0].no_wrap = True
+    table.columns[2].no_wrap = True
+    table.columns[3].overflow = "fold"
     for event in events:
         details = ", ".join(f"{k}={v}" for k, v in event["details"].items() if v is not None)
-        table.add_row(short_time(event["at"]), event["actor"], event["kind"], details)
+        stamp = datetime.fromisoformat(event["at"]).strftime("%m-%d %H:%M:%S")
+        table.add_row(stamp, event["actor"], event["kind"], details)
     console.print(table)

@@ -9,12 +9,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from ruamel.yaml import YAML
-
-from firebell.paging.schedules import roster_warnings
-from firebell.playbook.loader import PlaybookError, default_playbook_text, load_playbook
 
 if TYPE_CHECKING:
+    from firebell.playbook.loader import PlaybookError
     from firebell.playbook.replay import Difference
     from firebell.playbook.schema import Playbook
 
@@ -30,6 +27,9 @@ def report(exc: PlaybookError) -> None:
 @app.command()
 def validate(file: Path) -> None:
     """Check a playbook; print every problem with file, line and field."""
+    from firebell.paging.schedules import roster_warnings
+    from firebell.playbook.loader import PlaybookError, load_playbook
+
     try:
         loaded = load_playbook(file)
     except PlaybookError as exc:
@@ -48,6 +48,10 @@ def show(
     ] = None,
 ) -> None:
     """Print the effective playbook (defaults filled in) as YAML."""
+    from ruamel.yaml import YAML
+
+    from firebell.playbook.loader import PlaybookError, load_playbook
+
     try:
         loaded = load_playbook(playbook)
     except PlaybookError as exc:
@@ -72,6 +76,8 @@ def export_default(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Default: stdout")] = None,
 ) -> None:
     """Write the default playbook, to start your own from it."""
+    from firebell.playbook.loader import default_playbook_text
+
     text = default_playbook_text()
     if output is None:
         sys.stdout.write(text)
@@ -95,6 +101,7 @@ def test(
     """Check the process itself: escalation timings, severity decisions, templates and
     hand-offs asserted against a playbook, without a server. Exit 1 when a test fails."""
     from firebell.playbook.assertions import load_tests
+    from firebell.playbook.loader import PlaybookError, load_playbook
     from firebell.playbook.prove import junit_xml, run_tests
 
     try:
@@ -161,6 +168,7 @@ def diff(
     import difflib
 
     from firebell.playbook.durations import Span
+    from firebell.playbook.loader import PlaybookError, load_playbook
 
     try:
         before, after = load_playbook(old), load_playbook(new)
@@ -210,6 +218,8 @@ def diff(
 
 
 def _dump(playbook: Playbook) -> str:
+    from ruamel.yaml import YAML
+
     yaml = YAML()
     yaml.default_flow_style = False
     buffer = io.StringIO()

@@ -1,45 +1,50 @@
-"""`firebell serve`: API, web root and engine in one process."""
+"""`firebell serve`: API, web root and engine in one process.
+
+Every `firebell` command loads this module, so it imports nothing heavy at the top: the
+server (FastAPI, SQLAlchemy, uvicorn) is imported inside the commands that run it.
+"""
 
 from __future__ import annotations
 
-import gc
-import signal
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-import uvicorn
 
-from firebell.api.app import create_app
-from firebell.api.slow_clients import GuardedH11
-from firebell.auth.log_redaction import configure_logging
-from firebell.auth.tokens import ensure_admin
-from firebell.cli.client import save_credentials
-from firebell.cli.playbook_commands import report
-from firebell.config import Settings
-from firebell.engine.runner import EngineThread
-from firebell.playbook.loader import PlaybookError
-from firebell.runtime import Runtime, build_runtime
-from firebell.store.db import transaction
+from firebell.cli.options import DatabaseUrl, Home, PlaybookFile
 
-Home = Annotated[Path | None, typer.Option(envvar="FIREBELL_HOME", help="Data directory")]
-DatabaseUrl = Annotated[
-    str | None,
-    typer.Option(envvar="FIREBELL_DATABASE_URL", help="Default: SQLite in the data directory"),
-]
-PlaybookFile = Annotated[
-    Path | None, typer.Option(envvar="FIREBELL_PLAYBOOK", help="Default: the built-in playbook")
-]
+if TYPE_CHECKING:
+    from firebell.runtime import Runtime
+
+__all__ = ["DatabaseUrl", "Home", "PlaybookFile", "open_runtime", "serve", "worker"]
 
 
 def open_runtime(
     home: Path | None, database_url: str | None, playbook: Path | None, **kw: object
 ) -> Runtime:
-    settings = Settings.resolve(home=home, database_url=database_url, playbook=playbook, **kw)  # type: ignore[arg-type]
+    """Settings, playbook and a migrated database; any problem is one clear line on
+    stderr and exit status 1, never a traceback."""
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    from firebell.cli.playbook_commands import report
+    from firebell.config import Settings
+    from firebell.playbook.loader import PlaybookError
+    from firebell.runtime import build_runtime
+    from firebell.settings_file import SettingsFileError
+    from firebell.store.migrate import describe_database_error
+
+    try:
+        settings = Settings.resolve(home=home, database_url=database_url, playbook=playbook, **kw)  # type: ignore[arg-type]
+    except (SettingsFileError, ValueError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
     try:
         return build_runtime(settings)
     except PlaybookError as exc:
         report(exc)
+        raise typer.Exit(1) from None
+    except (OperationalError, DBAPIError) as exc:
+        typer.echo(f"error: {describe_database_error(settings.database_url, exc)}", err=True)
         raise typer.Exit(1) from None
 
 
@@ -59,14 +64,45 @@ def serve(
     home: Home = None,
     database_url: DatabaseUrl = None,
     playbook: PlaybookFile = None,
-    host: Annotated[str, typer.Option(envvar="FIREBELL_HOST")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(envvar="FIREBELL_PORT")] = 8080,
+    host: Annotated[str | None, typer.Option(envvar="FIREBELL_HOST")] = None,
+    port: Annotated[int | None, typer.Option(envvar="FIREBELL_PORT")] = None,
+    tls_cert: Annotated[
+        Path | None,
+        typer.Option(envvar="FIREBELL_TLS_CERT", help="PEM certificate (chain): serve HTTPS"),
+    ] = None,
+    tls_key: Annotated[
+        Path | None, typer.Option(envvar="FIREBELL_TLS_KEY", help="PEM private key")
+    ] = None,
 ) -> None:
     """Run firebell: HTTP API, web root and engine."""
+    import gc
+
+    import uvicorn
+
+    from firebell.api.app import create_app
+    from firebell.api.slow_clients import GuardedH11
+    from firebell.auth.log_redaction import configure_logging
+    from firebell.auth.tokens import ensure_admin
+    from firebell.cli.client import save_credentials
+    from firebell.doctor.startup import print_startup_findings
+    from firebell.engine.runner import EngineThread
+    from firebell.store.db import serialize, transaction
+    from firebell.store.migrate import STARTUP_LOCK
+
+    if (tls_cert is None) != (tls_key is None):
+        typer.echo("error: --tls-cert and --tls-key go together", err=True)
+        raise typer.Exit(2)
+    for path in (tls_cert, tls_key):
+        if path is not None and not path.is_file():
+            typer.echo(f"error: {path}: no such file", err=True)
+            raise typer.Exit(2)
     configure_logging()  # redacted: no webhook URL or token reaches the log
-    runtime = open_runtime(home, database_url, playbook, host=host, port=port)
+    runtime = open_runtime(
+        home, database_url, playbook, host=host, port=port, tls_cert=tls_cert, tls_key=tls_key
+    )
     settings = runtime.settings
     with transaction(runtime.sessions) as session:
+        serialize(session, STARTUP_LOCK)  # two first starts together make one admin
         token = ensure_admin(session, runtime.clock)
     typer.echo(f"firebell at {settings.base_url}  (database: {runtime.db.url.render_as_string()})")
     typer.echo(f"playbook {runtime.playbook.path} version {runtime.playbook.version}")
@@ -76,6 +112,7 @@ def serve(
         typer.echo(f"  FIREBELL_TOKEN={token}")
         typer.echo(f"  (also saved for the CLI on this machine in {saved}, mode 0600)")
         first_sign_in(runtime)
+    print_startup_findings(runtime)
     engine = EngineThread(runtime)
     if engine.claim():
         engine.start()
@@ -90,10 +127,19 @@ def serve(
     # And collect young objects less often: a request allocates thousands of short-lived
     # ones (ORM state, JSON), and the default threshold (700) runs a pass every few.
     gc.set_threshold(50_000, 20, 20)
+    cert = str(settings.tls_cert) if settings.tls_cert is not None else None
+    key = str(settings.tls_key) if settings.tls_key is not None else None
     try:
         # GuardedH11: a 408 for request headers that do not arrive in time (slowloris).
         uvicorn.run(
-            app, host=host, port=port, log_level="warning", http=GuardedH11, timeout_keep_alive=5
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_level="warning",
+            http=GuardedH11,
+            timeout_keep_alive=5,
+            ssl_certfile=cert,
+            ssl_keyfile=key,
         )
     finally:
         engine.shutdown()
@@ -106,6 +152,11 @@ def worker(
     playbook: PlaybookFile = None,
 ) -> None:
     """Run only the engine (timers and deliveries); on PostgreSQL run as many as you like."""
+    import signal
+
+    from firebell.auth.log_redaction import configure_logging
+    from firebell.engine.runner import EngineThread
+
     configure_logging()
     runtime = open_runtime(home, database_url, playbook)
     engine = EngineThread(runtime)

@@ -6,14 +6,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
 from firebell.cli import output
 from firebell.cli.serve import DatabaseUrl, Home, PlaybookFile, open_runtime
 from firebell.errors import DomainError
-from firebell.web.accounts import Accounts
+
+if TYPE_CHECKING:  # the console's accounts use the database: imported when a command runs
+    from firebell.web.accounts import Accounts
 
 app = typer.Typer(help="Console users: sign-in accounts linked to playbook people.")
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
@@ -22,6 +24,8 @@ T = TypeVar("T")
 
 @contextmanager
 def _accounts(home: Home, database_url: DatabaseUrl, playbook: PlaybookFile) -> Iterator[Accounts]:
+    from firebell.web.accounts import Accounts
+
     runtime = open_runtime(home, database_url, playbook)
     try:
         yield Accounts(

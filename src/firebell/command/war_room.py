@@ -24,6 +24,7 @@ from firebell.channels.headers import one_line
 from firebell.clock import Clock
 from firebell.comms import context as ctx
 from firebell.comms.render import TemplateProblem, render
+from firebell.incidents.lifecycle import Change
 from firebell.incidents.service import record
 from firebell.paging.schedules import on_call
 from firebell.paging.service import overrides_for
@@ -115,6 +116,36 @@ class WarRooms:
             {"rule": rule, "channel": f"#{name}", "bridge": bridge},
         )
         return True
+
+    def on_change(
+        self, session: Session, incident: Incident, change: Change, now: datetime
+    ) -> None:
+        """The topic names the commander: when the commander changes, so does the topic
+        (of a room still pending, in its row; of an open room, through the outbox)."""
+        if "commander" not in change.fields:
+            return
+        row = session.get(WarRoom, incident.id, with_for_update=True)
+        if row is None or row.state in ("failed", "closed"):
+            return
+        topic = self._topic(incident, row.bridge_url, now)[:250]
+        if topic == row.topic:
+            return
+        row.topic = topic
+        if row.state != "open" or not row.channel_id:
+            return  # opening picks the new topic up from the row
+        enqueue(
+            session,
+            purpose="war_room",
+            method="chat",
+            address=row.channel_id,
+            subject="topic",
+            body=topic,
+            dedupe_key=f"topic:{incident.id}:{now.isoformat()}:{incident.commander}",
+            now=now,
+            incident=incident,
+            payload={"set_topic": True},
+        )
+        record(session, incident.id, now, ACTOR, "war_room_topic_changed", {"topic": topic})
 
     def _topic(self, incident: Incident, bridge: str | None, now: datetime) -> str:
         context = ctx.build(self.playbook, incident, now, None)

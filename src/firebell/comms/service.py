@@ -21,7 +21,8 @@ from firebell.clock import Clock
 from firebell.comms import context as ctx
 from firebell.comms.destinations import destination, variant_for
 from firebell.comms.guard import leaks
-from firebell.comms.render import TemplateProblem, render
+from firebell.comms.placeholders import blocking, render_showing_missing
+from firebell.comms.render import TemplateProblem
 from firebell.errors import Conflict, Forbidden, Invalid
 from firebell.incidents.lifecycle import OPEN_STATUSES, Change
 from firebell.incidents.service import IncidentService, record
@@ -49,6 +50,8 @@ class Rendered:
     confidential: bool
     external: bool
     problems: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # shown as placeholders
+    blocking: list[str] = field(default_factory=list)  # missing and required: no send
 
 
 @dataclass
@@ -117,10 +120,17 @@ class Comms:
             as_resolved=family == "resolution",
         )
         name = f"{family}.{variant}"
+        missing: list[str] = []
+
+        def show(part: str, source: str) -> str:
+            text, unknown = render_showing_missing(part, source, context)
+            missing.extend(m for m in unknown if m not in missing)
+            return text
+
         try:
-            body = render(name, spec.body, context).strip("\n")
-            subject = render(f"{name}.subject", spec.subject, context) if spec.subject else None
-            title = render(f"{name}.title", spec.title, context) if spec.title else None
+            body = show(name, spec.body).strip("\n")
+            subject = show(f"{name}.subject", spec.subject) if spec.subject else None
+            title = show(f"{name}.title", spec.title) if spec.title else None
         except TemplateProblem as exc:
             raise _problem(exc) from None
         external = external or spec.channel in ("status_page", "customer_email")
@@ -146,6 +156,8 @@ class Comms:
             spec.confidential,
             external,
             problems,
+            missing,
+            blocking(missing, spec.required, external),
         )
 
     def preview(
@@ -232,6 +244,13 @@ class Comms:
                 rendered = self.render_variant(
                     incident, family, name, fields, now, external=target.external
                 )
+                if rendered.blocking:
+                    raise Invalid.field(
+                        "fields",
+                        f"{family}.{name} for '{target.id}' needs "
+                        + ", ".join(rendered.blocking)
+                        + " (marked required; set them with `firebell facts`)",
+                    )
                 if rendered.problems:
                     raise Conflict(
                         f"blocked: the {family}.{name} message for "

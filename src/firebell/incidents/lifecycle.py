@@ -56,7 +56,11 @@ def acknowledge(state: IncidentState, actor: str, now: datetime) -> Change:
         raise Conflict(
             f"{_label(state)} was already acknowledged at {state.acknowledged_at.isoformat()}"
         )
-    return Change("acknowledged", {"acknowledged_at": now, "acknowledged_by": actor}, {})
+    fields: dict[str, Any] = {"acknowledged_at": now, "acknowledged_by": actor}
+    details: dict[str, Any] = {}
+    if state.commander is None:  # the on-call who acknowledges commands until handed over
+        fields["commander"] = details["commander"] = actor
+    return Change("acknowledged", fields, details)
 
 
 def set_status(state: IncidentState, new_status: str, now: datetime) -> Change:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -124,7 +124,11 @@ class IncidentService:
     # --- writes ----------------------------------------------------------------------
 
     def declare(self, declaration: Declaration, actor: Principal) -> Incident:
+        """A person declares: unless someone else is named, they command it at first
+        (the seed's initial notification names a commander within 5 minutes)."""
         self.validate(declaration)
+        if declaration.commander is None:
+            declaration = replace(declaration, commander=actor.name)
         with transaction(self.sessions) as session:
             return self.declare_in(session, declaration, actor.name, self.clock.now())
 
@@ -184,13 +188,22 @@ class IncidentService:
         return self._apply(number, actor, lambda s, now: lifecycle.set_status(s, status, now))
 
     def resolve(self, number: int, actor: Principal, summary: str | None = None) -> Incident:
+        """Resolve; a summary is kept as the `resolution_summary` fact that the
+        resolution templates use."""
+
         def decide(state: IncidentState, now: datetime) -> Change:
             change = lifecycle.resolve(state, now)
             if summary:
                 change.details["summary"] = summary
             return change
 
-        return self._apply(number, actor, decide)
+        now = self.clock.now()
+        with transaction(self.sessions) as session:
+            incident = self._locked(session, number, actor)
+            if summary:
+                incident.facts = {**(incident.facts or {}), "resolution_summary": summary}
+            self.apply_in(session, incident, decide, actor.name, now)
+        return incident
 
     def change_severity(
         self, number: int, severity: str, reason: str, actor: Principal

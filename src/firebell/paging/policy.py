@@ -176,6 +176,7 @@ class PlannedPage:
     address: str
     delay: timedelta
     rule: int  # the rule's index: a person may be reached by one method twice
+    example: bool = False  # a placeholder person: recorded as not sent, never delivered
 
 
 @dataclass(frozen=True)
@@ -208,7 +209,14 @@ def plan_person(person: schema.Person, reach: Reach, urgency: str) -> LevelPlan:
             unreachable.append(f"{person.id}: no {delivery.method} channel configured")
             continue
         pages.append(
-            PlannedPage(person.id, delivery.method, delivery.address, delivery.delay, index)
+            PlannedPage(
+                person.id,
+                delivery.method,
+                delivery.address,
+                delivery.delay,
+                index,
+                person.example,
+            )
         )
     return LevelPlan((person.id,), tuple(pages), tuple(unreachable), 0)
 

@@ -141,6 +141,7 @@ def _queue(
         person=page.person,
         payload=payload,
         not_before=now + page.delay,
+        example=page.example,
     )
 
 

@@ -346,6 +346,12 @@ class TemplateVariant(Strict):
     body: str | None = None
     file: str | None = Field(default=None, description="Template file next to the playbook.")
     confidential: bool = False
+    required: list[str] | None = Field(
+        default=None,
+        description="Values without which `notify` refuses to send (e.g. incident.impact; "
+        "'*' for all). Unset: all for status_page and customer_email, none otherwise; a "
+        "missing value that is not required is sent as a visible placeholder.",
+    )
 
     @model_validator(mode="after")
     def _has_body(self) -> TemplateVariant:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from firebell.paging.policy import urgency_of
 from firebell.playbook.schema import Person
+from firebell.reserved import undeliverable
 from firebell.store.models import Incident, Message
 from firebell.workflows import drills
 
@@ -28,11 +29,15 @@ def enqueue(
     person: str | None = None,
     payload: dict[str, Any] | None = None,
     not_before: datetime | None = None,
+    example: bool = False,
 ) -> Message:
     """Queue one message; the engine delivers it. An incident's severity and title go in
     the payload so channels can show them. Pages and admin alerts of a high-urgency
     incident (P0, P1) get priority 0: the engine claims them before anything else, so a
-    throttled person gets the urgent page first. A drill's messages say so."""
+    throttled person gets the urgent page first. A message to a placeholder (a person
+    marked `example`, a reserved address) is recorded as `not_sent` with the reason. A
+    drill's messages say so."""
+    refused = undeliverable(address, example=example)
     extra: dict[str, Any] = (
         {"severity": incident.severity, "title": incident.title} if incident else {}
     )
@@ -49,16 +54,22 @@ def enqueue(
         body=body,
         payload={**extra, **(payload or {})},
         dedupe_key=dedupe_key,
-        status="pending",
+        status="not_sent" if refused else "pending",
         attempts=0,
         not_before=not_before or now,
         lease_until=None,
         created_at=now,
         sent_at=None,
-        last_error=None,
+        last_error=refused,
         priority=priority_of(purpose, incident),
     )
     session.add(message)
+    if refused and incident is not None:
+        from firebell.incidents.service import record  # incidents build on the store
+
+        kind = "page_not_sent" if purpose in ("page", "admin") else "message_not_sent"
+        details = {"purpose": purpose, "person": person, "method": method, "reason": refused}
+        record(session, incident.id, now, "firebell", kind, details)
     return message
 
 
@@ -102,6 +113,7 @@ def tell(
             incident=incident,
             person=person.id,
             payload=payload,
+            example=person.example,
         )
         queued += 1
     return queued

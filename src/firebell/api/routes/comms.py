@@ -79,6 +79,8 @@ def _rendered(r: Rendered) -> dict[str, Any]:
         "confidential": r.confidential,
         "external": r.external,
         "problems": r.problems,
+        "missing": r.missing,
+        "blocking": r.blocking,
     }
 
 

@@ -1,0 +1,1 @@
+"""`firebell init`: from a few answers to a playbook and a settings file (pure parts)."""
