@@ -20,7 +20,7 @@ from firebell.store.db import transaction
 from firebell.store.models import Incident, Message
 from firebell.store.outbox import enqueue
 
-PHONE = "+1-202-555-0199"
+PHONE = "+1-202-555-2368"  # not one of the reserved 555-01xx numbers: it is sent
 ALICE = Principal("alice", "responder")
 
 

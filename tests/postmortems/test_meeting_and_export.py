@@ -14,7 +14,7 @@ import pytest
 from conftest import make_token
 from fastapi.testclient import TestClient
 from icalendar import Calendar
-from paging._support import SmtpReceiver, smtp_receiver
+from paging._support import SmtpReceiver, playbook_document, smtp_receiver, write_playbook
 
 from firebell.api.app import create_app
 from firebell.clock import FrozenClock
@@ -33,7 +33,9 @@ def smtp() -> Iterator[SmtpReceiver]:
 def mailing(
     database_url: str, tmp_path: Path, clock: FrozenClock, smtp: SmtpReceiver
 ) -> Iterator[tuple[Runtime, TestClient, H]]:
-    settings = Settings(home=tmp_path, database_url=database_url, playbook_path=None)
+    # People with addresses firebell may mail (the default playbook's are placeholders).
+    playbook = write_playbook(playbook_document(None), tmp_path / "playbook.yaml")
+    settings = Settings(home=tmp_path, database_url=database_url, playbook_path=playbook)
     settings = replace(settings, smtp=replace(smtp.settings, sender="oncall@example.com"))
     runtime = build_runtime(settings, clock, migrate=False)
     headers = {"Authorization": f"Bearer {make_token(runtime, 'responder', 'alice')}"}

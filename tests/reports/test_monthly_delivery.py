@@ -40,6 +40,10 @@ def smtp() -> Iterator[SmtpReceiver]:
 def _runtime(database_url: str, home: Path, clock: FrozenClock, smtp: SmtpReceiver) -> Runtime:
     document = yaml.safe_load(default_playbook_text())
     document["learning"] = {"monthly_review": {"email_audience": "management"}}
+    # The default playbook's addresses are placeholders firebell never mails: real ones here.
+    for audience in document["communications"]["audiences"]:
+        if audience["id"] == "management":
+            audience["channels"] = ["vpeng@example.test", "cto@example.test"]
     path = home / "playbook.yaml"
     path.write_text(yaml.safe_dump(document))
     settings = Settings(
@@ -67,7 +71,7 @@ def test_review_mailed_once(
         assert again.monthly_mailer.step() == 0
     finally:
         again.close()
-    assert sorted(m["To"] for m in smtp.messages) == ["cto@aurigraph.io", "vpeng@aurigraph.io"]
+    assert sorted(m["To"] for m in smtp.messages) == ["cto@example.test", "vpeng@example.test"]
     mail = smtp.messages[0]
     assert mail["Subject"] == "[firebell] Monthly incident review 2026-11"
     body = next(p for p in mail.walk() if p.get_content_type() == "text/plain")

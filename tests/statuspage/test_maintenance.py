@@ -82,7 +82,7 @@ def test_full_window_lifecycle(
     clock.advance(timedelta(days=3))  # 7 days before
     runtime.engine.fire_due_timers()
     sent = notices(runtime)
-    assert {m.address for m in sent} == {"#ops-team", "ops@aurigraph.io"}  # internal audience
+    assert {m.address for m in sent} == {"#ops-team", "ops@example.com"}  # internal audience
     assert all("Scheduled Maintenance - 2026-12-06" in m.subject for m in sent)
     assert "Writes may be delayed for up to 5 minutes." in sent[0].body
     runtime.engine.fire_due_timers()

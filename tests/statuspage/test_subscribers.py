@@ -63,10 +63,10 @@ def test_double_opt_in_routing_and_one_click_unsubscribe(
 ) -> None:
     runtime.channels["email"] = EmailChannel(smtp.settings)
     # an unconfirmed subscriber gets nothing
-    status_client.post("/status/subscribe", data={"email": "lurker@example.com"})
-    subscribe(status_client, runtime, smtp, "db-fan@example.com", "database")
-    subscribe(status_client, runtime, smtp, "api-fan@example.com", "api-gateway")
-    subscribe(status_client, runtime, smtp, "all@example.com")
+    status_client.post("/status/subscribe", data={"email": "lurk@example.test"})
+    subscribe(status_client, runtime, smtp, "db-fan@example.test", "database")
+    subscribe(status_client, runtime, smtp, "api-fan@example.test", "api-gateway")
+    subscribe(status_client, runtime, smtp, "all@example.test")
     listed = status_client.get("/api/v1/subscribers", headers=responder)
     assert listed.status_code == 403  # personal data: admins only
 
@@ -74,16 +74,16 @@ def test_double_opt_in_routing_and_one_click_unsubscribe(
     result = publish(status_client, responder, number)
     assert result["messages"] == 2  # db-fan and all; not api-fan, not the unconfirmed one
     deliver(runtime)
-    [mail] = [m for m in mails_to(smtp, "db-fan@example.com") if "Service Impact" in m["Subject"]]
+    [mail] = [m for m in mails_to(smtp, "db-fan@example.test") if "Service Impact" in m["Subject"]]
     assert "Dear Valued Customer" in text(mail)
     assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     unsubscribe = mail["List-Unsubscribe"].strip("<>")
     assert path_of(unsubscribe) in text(mail)  # the same link in the body
-    assert [m for m in mails_to(smtp, "all@example.com") if "Service Impact" in m["Subject"]]
+    assert [m for m in mails_to(smtp, "all@example.test") if "Service Impact" in m["Subject"]]
     assert not [
-        m for m in mails_to(smtp, "api-fan@example.com") if "Service Impact" in m["Subject"]
+        m for m in mails_to(smtp, "api-fan@example.test") if "Service Impact" in m["Subject"]
     ]
-    assert not [m for m in mails_to(smtp, "lurker@example.com") if "Service Impact" in m["Subject"]]
+    assert not [m for m in mails_to(smtp, "lurk@example.test") if "Service Impact" in m["Subject"]]
 
     # RFC 8058 one-click: a POST with List-Unsubscribe=One-Click, no page in between
     r = status_client.post(path_of(unsubscribe), data={"List-Unsubscribe": "One-Click"})
@@ -91,7 +91,7 @@ def test_double_opt_in_routing_and_one_click_unsubscribe(
     # re-importing an old list does not bring back someone who left
     r = status_client.post(
         "/api/v1/subscribers/import",
-        content="kind,address,components\nemail,db-fan@example.com,database\n",
+        content="kind,address,components\nemail,db-fan@example.test,database\n",
         headers=admin,
     )
     assert r.status_code == 200, r.text
@@ -101,15 +101,15 @@ def test_double_opt_in_routing_and_one_click_unsubscribe(
     status_client.post(f"/api/v1/incidents/{number}/resolve", json={}, headers=responder)
     publish(status_client, responder, number, "resolution")
     deliver(runtime)
-    assert not [m for m in mails_to(smtp, "db-fan@example.com") if "Restored" in m["Subject"]]
-    assert [m for m in mails_to(smtp, "all@example.com") if "Restored" in m["Subject"]]
+    assert not [m for m in mails_to(smtp, "db-fan@example.test") if "Restored" in m["Subject"]]
+    assert [m for m in mails_to(smtp, "all@example.test") if "Restored" in m["Subject"]]
 
 
 def test_private_incidents_never_reach_subscribers(
     status_client: TestClient, admin: H, runtime: Runtime, smtp: SmtpReceiver
 ) -> None:
     runtime.channels["email"] = EmailChannel(smtp.settings)
-    subscribe(status_client, runtime, smtp, "all@example.com")
+    subscribe(status_client, runtime, smtp, "all@example.test")
     number = declare(status_client, admin, title="Key leak", private=True, service="api")
     status_client.post(
         f"/api/v1/incidents/{number}/disclosures",
@@ -120,7 +120,7 @@ def test_private_incidents_never_reach_subscribers(
     assert result["messages"] == 0
     assert any("never sent to subscribers" in s for s in result["skipped"])
     deliver(runtime)
-    assert [m["Subject"] for m in mails_to(smtp, "all@example.com")] == [
+    assert [m["Subject"] for m in mails_to(smtp, "all@example.test")] == [
         "Confirm your subscription to Aurigraph DLT status"
     ]
 
@@ -128,7 +128,7 @@ def test_private_incidents_never_reach_subscribers(
 def test_leaky_customer_email_is_blocked_before_any_subscriber_message(
     status_client: TestClient, responder: H, admin: H, runtime: Runtime
 ) -> None:
-    r = status_client.post("/api/v1/subscribers", json={"address": "c@example.com"}, headers=admin)
+    r = status_client.post("/api/v1/subscribers", json={"address": "c@example.test"}, headers=admin)
     assert r.status_code == 201, r.text
     number = declare(status_client, responder)
     status_client.post(
@@ -191,8 +191,8 @@ def test_maintenance_notices_go_to_subscribers_of_its_components(
 
     runtime.channels["email"] = EmailChannel(smtp.settings)
     for address, components in (
-        ("db@example.com", ["database"]),
-        ("bridge@example.com", ["cross-chain-bridge"]),
+        ("db@example.test", ["database"]),
+        ("bridge@example.test", ["cross-chain-bridge"]),
     ):
         status_client.post(
             "/api/v1/subscribers",
@@ -211,14 +211,14 @@ def test_maintenance_notices_go_to_subscribers_of_its_components(
     )
     assert r.status_code == 201, r.text
     deliver(runtime)
-    [notice] = mails_to(smtp, "db@example.com")
+    [notice] = mails_to(smtp, "db@example.test")
     assert notice["Subject"].startswith("[Aurigraph] Scheduled Maintenance")
     assert notice["List-Unsubscribe"]
-    assert mails_to(smtp, "bridge@example.com") == []
+    assert mails_to(smtp, "bridge@example.test") == []
 
 
 def test_csv_export_import_and_remove(status_client: TestClient, admin: H) -> None:
-    for address in ("a@example.com", "b@example.com"):
+    for address in ("a@example.test", "b@example.test"):
         status_client.post(
             "/api/v1/subscribers",
             json={"address": address, "components": ["database"]},
@@ -228,17 +228,17 @@ def test_csv_export_import_and_remove(status_client: TestClient, admin: H) -> No
     assert exported.status_code == 200 and exported.headers["content-type"].startswith("text/csv")
     lines = exported.text.splitlines()
     assert lines[0] == "kind,address,components,status,created_at,confirmed_at"
-    assert lines[1].startswith("email,a@example.com,database,active,")
-    bad = "kind,address,components\nemail,c@example.com,\nemail,not-an-address,\n"
+    assert lines[1].startswith("email,a@example.test,database,active,")
+    bad = "kind,address,components\nemail,c@example.test,\nemail,not-an-address,\n"
     r = status_client.post("/api/v1/subscribers/import", content=bad, headers=admin)
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "csv line 3"
     listed = status_client.get("/api/v1/subscribers", headers=admin).json()["subscribers"]
-    assert [s["address"] for s in listed] == ["a@example.com", "b@example.com"]  # all or nothing
-    good = "kind,address,components\nemail,c@example.com,api-gateway database\nwebhook,https://hooks.example.com/x,\n"
+    assert [s["address"] for s in listed] == ["a@example.test", "b@example.test"]  # all or nothing
+    good = "kind,address,components\nemail,c@example.test,api-gateway database\nwebhook,https://hooks.example.com/x,\n"
     r = status_client.post("/api/v1/subscribers/import", content=good, headers=admin)
     assert r.json() == {"imported": 2}
     listed = status_client.get("/api/v1/subscribers", headers=admin).json()["subscribers"]
-    assert {s["address"]: s["components"] for s in listed}["c@example.com"] == [
+    assert {s["address"]: s["components"] for s in listed}["c@example.test"] == [
         "api-gateway",
         "database",
     ]
@@ -251,5 +251,5 @@ def test_csv_export_import_and_remove(status_client: TestClient, admin: H) -> No
 def test_bad_subscription_form_says_why(status_client: TestClient) -> None:
     r = status_client.post("/status/subscribe", data={"email": "nope"})
     assert r.status_code == 422 and "not an e-mail address" in r.text
-    r = status_client.post("/status/subscribe", data={"email": "x@example.com", "component": "zzz"})
+    r = status_client.post("/status/subscribe", data={"email": "x@ex.test", "component": "zzz"})
     assert r.status_code == 422 and "unknown component" in r.text

@@ -298,7 +298,8 @@ def test_preview_and_send_an_update(app_client: TestClient, runtime: Runtime) ->
     )
     page = app_client.get(f"/console/incidents/{incident.id}/comms")
     assert page.status_code == 200
-    assert "needs &#39;incident.impact&#39;" in page.text  # the template says what is missing
+    # unknown values show as visible placeholders, each named
+    assert "[incident.impact: not known yet]" in unescape(page.text)
     saved = app_client.post(
         f"/console/incidents/{incident.id}/facts",
         data={"csrf": token, "impact": "Checkout fails", "actions": "rollback", "summary": "500s"},

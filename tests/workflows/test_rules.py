@@ -51,7 +51,8 @@ RULES: list[dict[str, Any]] = [
         "id": "half-broken",
         "when": ["acknowledged"],
         "actions": [
-            {"notify": {"template": "update", "audience": "ops-team"}},  # needs facts: fails
+            # the security template goes to security audiences only: refused, alone
+            {"notify": {"template": "security", "audience": "ops-team"}},
             {"raise_severity": "P0"},
             {"webhook": "WEBHOOK"},
         ],
@@ -137,7 +138,7 @@ def test_a_failing_action_fails_alone(rt: Runtime, receiver: HttpReceiver) -> No
     events = rt.incidents.timeline(number, ALICE)
     failed = [e.details for e in events if e.kind == "rule_action_failed"]
     assert [(f["rule"], f["index"]) for f in failed] == [("half-broken", 0)]
-    assert "needs" in failed[0]["reason"]  # the template's missing value, named
+    assert "security audiences" in failed[0]["reason"]  # the refusal, named
     # The other actions of the rule happened, and nothing of the failed one stayed.
     assert rt.incidents.get(number, ALICE).severity == "P0"
     with rt.sessions() as session:

@@ -210,9 +210,10 @@ def test_service_outage_opens_the_war_room_and_tells_customers(
         answer(app_client, responder, number, run, step, said)
     last = answer(app_client, responder, number, run, "declare-resolved")
     assert last["finished"]
-    # The last step's task was offered but not confirmed: nothing was created behind our back.
+    # The last step's task was offered but not confirmed: nothing was created behind our back
+    # (the P0 rule's own task, from the default playbook's automation rules, is there).
     tasks = app_client.get(f"/api/v1/incidents/{number}/tasks", headers=responder).json()
-    assert tasks["tasks"] == []
+    assert not [t for t in tasks["tasks"] if "post-mortem" in t["text"]]
 
 
 def test_database_performance_pages_the_dba(

@@ -7,6 +7,7 @@ a message of any length is checked in time linear in its length.
 from __future__ import annotations
 
 from firebell import patterns
+from firebell.playbook.schema import Communications
 
 
 def leaks(text: str, forbidden: list[str], allowed: list[str] | None = None) -> list[str]:
@@ -21,3 +22,11 @@ def leaks(text: str, forbidden: list[str], allowed: list[str] | None = None) -> 
     if forbidden and patterns.too_long(text):
         found.append(f"<more than {patterns.MAX_TEXT} characters, too long to check>")
     return found
+
+
+def customer_leaks(text: str, rules: Communications) -> list[str]:
+    """`leaks` with the playbook's forbidden and allowed patterns: what every message,
+    notice or summary meant for customers is checked with."""
+    return leaks(
+        text, rules.customer_message_forbidden_patterns, rules.customer_message_allowed_patterns
+    )

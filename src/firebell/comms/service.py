@@ -20,7 +20,7 @@ from firebell.auth.principal import Principal
 from firebell.clock import Clock
 from firebell.comms import context as ctx
 from firebell.comms.destinations import destination, variant_for
-from firebell.comms.guard import leaks
+from firebell.comms.guard import customer_leaks
 from firebell.comms.placeholders import blocking, render_showing_missing
 from firebell.comms.render import TemplateProblem
 from firebell.errors import Conflict, Forbidden, Invalid
@@ -137,12 +137,7 @@ class Comms:
         problems = []
         if external:
             text = "\n".join(filter(None, [subject, title, body]))
-            rules = self.playbook.communications
-            found = leaks(
-                text,
-                rules.customer_message_forbidden_patterns,
-                rules.customer_message_allowed_patterns,
-            )
+            found = customer_leaks(text, self.playbook.communications)
             problems = [
                 f"contains '{snippet}', which must not reach customers" for snippet in found
             ]

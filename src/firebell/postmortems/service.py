@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from firebell.auth.principal import Principal
 from firebell.clock import Clock
-from firebell.comms.guard import leaks
+from firebell.comms.guard import customer_leaks
 from firebell.errors import Conflict, Invalid, NotFound
 from firebell.incidents.lifecycle import Change
 from firebell.incidents.service import IncidentService, record
@@ -295,9 +295,7 @@ class Postmortems:
         policy = self.playbook.severity(incident.severity).status_page
         if not pm.public_summary or incident.private or policy.required == "never":
             return
-        found = leaks(
-            pm.public_summary, self.playbook.communications.customer_message_forbidden_patterns
-        )
+        found = customer_leaks(pm.public_summary, self.playbook.communications)
         if found:
             raise Invalid.field(
                 "public_summary",

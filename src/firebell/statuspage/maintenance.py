@@ -24,7 +24,7 @@ from firebell.auth.principal import Principal
 from firebell.clock import Clock
 from firebell.comms.context import STAMP, words
 from firebell.comms.destinations import destination
-from firebell.comms.guard import leaks
+from firebell.comms.guard import customer_leaks
 from firebell.comms.render import TemplateProblem, render
 from firebell.errors import Conflict, Invalid, NotFound
 from firebell.playbook.schema import Playbook
@@ -130,7 +130,7 @@ class Maintenances:
             subject = render(f"{name}.subject", spec.subject or row.title, context)
         except TemplateProblem as exc:
             raise Invalid.field("template", str(exc)) from None
-        found = leaks(f"{subject}\n{body}", pb.communications.customer_message_forbidden_patterns)
+        found = customer_leaks(f"{subject}\n{body}", pb.communications)
         if found:
             raise Invalid.field(
                 "description",
@@ -180,7 +180,7 @@ class Maintenances:
             for variant in NOTICES:  # refuse now what could not be sent later
                 self.render(row, variant)
             public = f"{request.title}\n{request.description}"  # shown on the page as is
-            found = leaks(public, pb.communications.customer_message_forbidden_patterns)
+            found = customer_leaks(public, pb.communications)
             if found:
                 raise Invalid.field(
                     "description", f"contains '{found[0]}', which must not reach customers"
