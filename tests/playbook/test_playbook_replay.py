@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from firebell.cli.main import app
 from firebell.clock import FrozenClock
@@ -45,6 +45,12 @@ def _alert(tps: str) -> dict[str, object]:
     }
 
 
+def replay_diff(old: Path, new: Path, database_url: str, *flags: str) -> Result:
+    """`firebell playbook diff OLD NEW --replay` over every stored incident."""
+    args = ["playbook", "diff", str(old), str(new), "--replay", "--since", "3650d"]
+    return runner.invoke(app, [*args, "--database-url", database_url, *flags])
+
+
 def _write(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
@@ -76,21 +82,7 @@ def test_replay_lists_exactly_the_differences_a_change_makes(
 
     old_text = default_playbook_text()
     old = _write(tmp_path / "old.yaml", old_text)
-    same = runner.invoke(
-        app,
-        [
-            "playbook",
-            "diff",
-            str(old),
-            str(old),
-            "--replay",
-            "--since",
-            "3650d",
-            "--database-url",
-            database_url,
-            "--json",
-        ],
-    )
+    same = replay_diff(old, old, database_url, "--json")
     assert same.exit_code == 0, same.output
     assert json.loads(same.output) == {
         "settings": [],
@@ -104,21 +96,7 @@ def test_replay_lists_exactly_the_differences_a_change_makes(
     ).replace("    response_time: 15m\n", "    response_time: 2m\n", 1)
     assert new_text.count("delay: 2m") == 1 and "response_time: 2m" in new_text
     new = _write(tmp_path / "new.yaml", new_text)
-    result = runner.invoke(
-        app,
-        [
-            "playbook",
-            "diff",
-            str(old),
-            str(new),
-            "--replay",
-            "--since",
-            "3650d",
-            "--database-url",
-            database_url,
-            "--json",
-        ],
-    )
+    result = replay_diff(old, new, database_url, "--json")
     assert result.exit_code == 1, result.output
     data = json.loads(result.output)
     assert any(line.startswith("-") and "delay: 5m" in line for line in data["settings"])
@@ -141,19 +119,6 @@ def test_replay_lists_exactly_the_differences_a_change_makes(
     }
     # The hand-declared P2 notifies level 1 only and keeps its 1h target: unchanged.
     assert all(number != manual for number, _ in differences)
-    text = runner.invoke(
-        app,
-        [
-            "playbook",
-            "diff",
-            str(old),
-            str(new),
-            "--replay",
-            "--since",
-            "3650d",
-            "--database-url",
-            database_url,
-        ],
-    )
+    text = replay_diff(old, new, database_url)
     assert f"#{alerted} response: met  ->  breached" in text.output
     assert "replayed 2 incident(s) from the last 3650d:" in text.output
