@@ -60,7 +60,7 @@ class Server:
             text=True,
         )
         log.close()
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             assert self.proc.poll() is None, "firebell serve exited"
             try:

@@ -30,7 +30,7 @@ def server(tmp_path: Path) -> Iterator[tuple[dict[str, str], str]]:
         stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90
     try:
         while time.monotonic() < deadline:
             try:
