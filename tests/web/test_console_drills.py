@@ -10,10 +10,11 @@ from datetime import timedelta
 from html import unescape
 from pathlib import Path
 
+import httpx
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from fastapi.testclient import TestClient
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import ConsoleMessage, sync_playwright
 
 from firebell.auth.principal import Principal
 from firebell.auth.tokens import create_token
@@ -21,6 +22,7 @@ from firebell.runtime import Runtime
 from firebell.store.db import transaction
 from firebell.workflows import drill_report
 from firebell.workflows.drills import TimelineItem, score
+from firebell.workflows.runbook import Event
 
 from .browser import CHROMIUM, SCREENSHOTS, running_server
 from .support import csrf_of, make_user, sign_in
@@ -179,8 +181,6 @@ def test_the_api_and_the_report_escape_what_people_typed(
         ended_at=drill.declared_at,
         events=[TimelineItem("declared", drill.declared_at, {})],
     )
-    from firebell.workflows.runbook import Event
-
     report = drill_report.build(
         result,
         title="<b>x</b>",
@@ -206,8 +206,6 @@ def test_the_html_report_and_the_drills_pages_pass_axe_in_chromium(tmp_path: Pat
         with transaction(rt.sessions) as session:
             _, secret = create_token(session, rt.clock, name="rita", role="viewer")
         report = Path(tmp_path / "report.html")
-        import httpx
-
         response = httpx.get(
             f"{srv.url}/api/v1/drills/{drill.id}/report",
             params={"format": "html"},
@@ -217,6 +215,12 @@ def test_the_html_report_and_the_drills_pages_pass_axe_in_chromium(tmp_path: Pat
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         axe = Axe()
         problems: list[str] = []
+        errors: list[str] = []
+
+        def on_console(message: ConsoleMessage) -> None:
+            if message.type == "error":
+                errors.append(message.text)
+
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True)
             for scheme in ("light", "dark"):
@@ -225,10 +229,8 @@ def test_the_html_report_and_the_drills_pages_pass_axe_in_chromium(tmp_path: Pat
                         viewport={"width": width, "height": 900}, color_scheme=scheme
                     )
                     page = context.new_page()
-                    errors: list[str] = []
-                    page.on(
-                        "console", lambda m: errors.append(m.text) if m.type == "error" else None
-                    )
+                    errors.clear()
+                    page.on("console", on_console)
                     page.goto(report.as_uri())  # from a file: nothing else to load
                     assert (
                         page.get_by_role("heading", level=1)
