@@ -85,21 +85,25 @@ def register(app: typer.Typer) -> None:
         if not data["drills"]:
             output.console.print(f"No drill planned in the next {days} days.")
             return
-        table = output.Table("When", "Plan", "Scenario", "Organisers", "Participants", box=None)
+        say = output.console.print
         for d in data["drills"]:
             local = datetime.fromisoformat(d["local"])
-            table.add_row(
-                f"{local:%a %Y-%m-%d %H:%M} {d['timezone']}",
-                d["plan"],
-                f"{d['scenario_name']} ({d['severity']})",
-                ", ".join(d["organisers"]),
-                ", ".join(d["participants"]),
+            say(
+                f"{local:%a %Y-%m-%d %H:%M} {d['timezone']}  {d['scenario_name']} "
+                f"({d['severity']})  [{d['plan']}]",
+                markup=False,
+                soft_wrap=True,
             )
-        output.console.print(table)
-        reminders = ", ".join(data["reminders"]) or "none"
-        output.console.print(f"Organisers are reminded {reminders} before each drill.")
+            say(
+                f"    organisers: {', '.join(d['organisers'])}; "
+                f"participants: {', '.join(d['participants'])}",
+                markup=False,
+                soft_wrap=True,
+            )
+        reminders = ", ".join(data["reminders"]) or "never"
+        say(f"Organisers are reminded {reminders} before each drill.", soft_wrap=True)
         first = data["drills"][0]
-        output.console.print(f"Start the next one with: {first['command']}", markup=False)
+        say(f"Start the next one with: {first['command']}", markup=False, soft_wrap=True)
 
     @drill_app.command("report")
     @reports_errors
