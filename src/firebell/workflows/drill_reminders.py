@@ -62,7 +62,7 @@ class DrillReminders:
                 if plan not in kept and self._valid(timer):
                     kept.add(plan)
                 else:
-                    timer.status, timer.fired_at = "cancelled", now
+                    timer.status = "cancelled"
             for planned in self.playbook.drills.schedule.drills:
                 if planned.id in kept:
                     continue
