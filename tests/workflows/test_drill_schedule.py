@@ -28,6 +28,8 @@ from sqlalchemy import select
 from firebell.api.app import create_app
 from firebell.auth.tokens import create_token
 from firebell.clock import FrozenClock
+from firebell.doctor import checks
+from firebell.doctor.findings import Level
 from firebell.playbook.loader import (
     PlaybookError,
     default_playbook_text,
@@ -449,3 +451,18 @@ def test_schedule_over_the_api(
             assert client.get("/api/v1/drills/schedule").status_code == 401
     finally:
         rt.close()
+
+
+def test_doctor_names_organisers_who_would_get_no_reminder() -> None:
+    doc = playbook_document(None)
+    doc["drills"]["schedule"] = reminder_document()["drills"]["schedule"]
+    pb = parse_playbook(_dump(doc)).playbook
+    assert checks.drill_organisers(pb, {"email"}) == []  # both have an e-mail address
+    (finding,) = checks.drill_organisers(pb, {"webhook"})  # no SMTP, no webhook_url
+    assert finding.level == Level.WARNING
+    assert finding.message == (
+        "drill organisers who would get no reminder: "
+        "team-lead-1 (failover-dec), team-lead-2 (failover-dec)"
+    )
+    # the default playbook's organisers are example people: reported as examples, not here
+    assert checks.drill_organisers(default(), set()) == []
