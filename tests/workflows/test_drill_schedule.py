@@ -132,23 +132,9 @@ def test_local_wall_clock_time_across_daylight_saving() -> None:
 def test_a_local_time_skipped_by_the_clocks_moves_forward_by_the_gap() -> None:
     # 2027-03-28: London goes from 01:00 GMT straight to 02:00 BST; 01:30 does not exist.
     pb = with_schedule(
-        {"timezone": "Europe/London", "drills": [plan(cadence="dates", dates=["2027-03-28"])]}
-    )
-    pb = pb.model_copy(
-        update={
-            "drills": pb.drills.model_copy(
-                update={
-                    "schedule": pb.drills.schedule.model_copy(
-                        update={
-                            "drills": [
-                                pb.drills.schedule.drills[0].model_copy(
-                                    update={"at": datetime(2027, 1, 1, 1, 30).time()}
-                                )
-                            ]
-                        }
-                    )
-                }
-            )
+        {
+            "timezone": "Europe/London",
+            "drills": [plan(cadence="dates", dates=["2027-03-28"], at="01:30")],
         }
     )
     (drill,) = drill_schedule.upcoming(pb, datetime(2027, 3, 1, tzinfo=UTC))
