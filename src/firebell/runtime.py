@@ -51,6 +51,8 @@ from firebell.store.models import PlaybookVersion
 from firebell.store.private_files import prepare_sqlite, private_dir
 from firebell.workflows.automation import KIND as RULE_KIND
 from firebell.workflows.automation import Automation
+from firebell.workflows.drill_reminders import KIND as DRILL_REMINDER_KIND
+from firebell.workflows.drill_reminders import DrillReminders
 from firebell.workflows.drill_service import Drills
 from firebell.workflows.service import ActionPorts, Runbooks
 
@@ -79,6 +81,7 @@ class Runtime:
     watcher: Watcher = field(init=False)
     runbooks: Runbooks = field(init=False)
     drills: Drills = field(init=False)
+    drill_reminders: DrillReminders = field(init=False)
     automation: Automation = field(init=False)
     handoffs: HandoffNotifier = field(init=False)
     status_page: StatusPageService = field(init=False)
@@ -146,6 +149,9 @@ class Runtime:
         self.integrations = Integrations(self.playbook.playbook, self.master_key)
         self.runbooks = self._runbooks()
         self.drills = Drills(self.sessions, self.clock, self.playbook.playbook, self.incidents)
+        self.drill_reminders = DrillReminders(
+            self.sessions, self.clock, self.playbook.playbook, lambda: set(self.channels)
+        )
         self.automation = Automation(
             lambda: self.playbook.playbook,
             self.incidents,
@@ -177,6 +183,7 @@ class Runtime:
                 postmortems.KIND: self.postmortems.fire,
                 action_items.KIND: self.action_items.fire,
                 RULE_KIND: self.automation.fire,
+                DRILL_REMINDER_KIND: self.drill_reminders.fire,
             },
             throttles={
                 method: (limit.count, limit.per.approx())

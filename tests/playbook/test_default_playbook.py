@@ -827,7 +827,7 @@ def test_drills(pb: Playbook) -> None:
     for scenario in pb.drills.scenarios:
         assert scenario.workflow is None or scenario.workflow in workflows
     assert len(pb.drills.training) == 3
-    assert len(pb.drills.schedule) == 3
+    assert len(pb.drills.schedule.notes) == 3
 
 
 def test_one_integration_of_each_format(pb: Playbook) -> None:

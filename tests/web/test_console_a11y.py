@@ -58,6 +58,9 @@ def seeded(tmp_path: Path) -> Iterator[tuple[Server, list[str]]]:
             "/console/admin",
             "/console/profile",
         ]
+        drill = rt.drills.start("database-failover", [pb.people[0].id, "dba"], alice)
+        rt.incidents.acknowledge(drill.id, alice)
+        pages += ["/console/drills", f"/console/drills/{drill.id}"]
         yield srv, pages
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from datetime import datetime
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -68,15 +71,64 @@ def register(app: typer.Typer) -> None:
             )
         output.console.print(table)
 
+    @drill_app.command("schedule")
+    @reports_errors
+    def drill_schedule(
+        days: Annotated[int, typer.Option(help="How many days ahead to look")] = 366,
+        as_json: JsonFlag = False,
+    ) -> None:
+        """The planned drills to come (the playbook's programme), with their reminders."""
+        data = Client.from_env().request("GET", "/api/v1/drills/schedule", params={"days": days})
+        if as_json:
+            output.emit_json(data)
+            return
+        if not data["drills"]:
+            output.console.print(f"No drill planned in the next {days} days.")
+            return
+        say = output.console.print
+        for d in data["drills"]:
+            local = datetime.fromisoformat(d["local"])
+            say(
+                f"{local:%a %Y-%m-%d %H:%M} {d['timezone']}  {d['scenario_name']} "
+                f"({d['severity']})  [{d['plan']}]",
+                markup=False,
+                soft_wrap=True,
+            )
+            say(
+                f"    organisers: {', '.join(d['organisers'])}; "
+                f"participants: {', '.join(d['participants'])}",
+                markup=False,
+                soft_wrap=True,
+            )
+        reminders = ", ".join(data["reminders"]) or "never"
+        say(f"Organisers are reminded {reminders} before each drill.", soft_wrap=True)
+        first = data["drills"][0]
+        say(f"Start the next one with: {first['command']}", markup=False, soft_wrap=True)
+
     @drill_app.command("report")
     @reports_errors
-    def drill_report(number: int, as_json: JsonFlag = False) -> None:
-        """A drill's score against the playbook's targets, as Markdown (or JSON)."""
+    def drill_report(
+        number: int,
+        format: Annotated[
+            ReportFormat, typer.Option("--format", help="markdown, html (a standalone page)")
+        ] = ReportFormat.markdown,
+        as_json: JsonFlag = False,
+    ) -> None:
+        """A drill's score against the playbook's targets, as Markdown, HTML (or JSON)."""
         client = Client.from_env()
-        if as_json:
+        if as_json or format is ReportFormat.json:
             output.emit_json(client.request("GET", f"/api/v1/drills/{number}/report"))
             return
         text = client.request_text(
-            "GET", f"/api/v1/drills/{number}/report", params={"format": "markdown"}
+            "GET", f"/api/v1/drills/{number}/report", params={"format": format.value}
         )
+        if format is ReportFormat.html:
+            sys.stdout.write(text)  # a page to redirect into a file: no terminal markup
+            return
         output.console.print(text, markup=False, highlight=False)
+
+
+class ReportFormat(StrEnum):
+    markdown = "markdown"
+    html = "html"
+    json = "json"

@@ -214,3 +214,34 @@ def server(base_url: str, problem: str | None) -> list[Finding]:
     if problem is None:
         return [ok("server", f"firebell answers at {base_url}")]
     return [warning("server", problem, "start it with `firebell serve`")]
+
+
+def drill_organisers(playbook: Playbook, methods: Collection[str]) -> list[Finding]:
+    """Reminders of planned drills go to the organisers by e-mail or their webhook: a real
+    organiser with neither on a configured channel would never be reminded. (Example
+    people are reported by `example_contacts`.) Nothing to say when all is well."""
+    if not playbook.drills.schedule.reminders:
+        return []
+    people = {p.id: p for p in playbook.people}
+    missed: list[str] = []
+    for planned in playbook.drills.schedule.drills:
+        for organiser in planned.organisers:
+            person = people.get(organiser)
+            if person is None or person.example:
+                continue
+            ways = [
+                address
+                for method, address in (("email", person.email), ("webhook", person.webhook_url))
+                if address and method in methods and not reserved_address(address)
+            ]
+            if not ways:
+                missed.append(f"{organiser} ({planned.id})")
+    if not missed:
+        return []
+    return [
+        warning(
+            "drills",
+            "drill organisers who would get no reminder: " + ", ".join(dict.fromkeys(missed)),
+            "give them an e-mail address (with SMTP configured) or a webhook_url",
+        )
+    ]

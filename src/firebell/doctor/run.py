@@ -59,6 +59,7 @@ def static_findings(runtime: Runtime, facts: DatabaseFacts) -> list[Finding]:
         *checks.unreachable_levels(playbook, methods),
         *checks.example_contacts(playbook),
         *checks.silent_integrations(playbook, facts.heard_from),
+        *checks.drill_organisers(playbook, methods),
     ]
 
 

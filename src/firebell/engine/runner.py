@@ -40,6 +40,7 @@ class EngineThread:
 
     def start(self) -> None:
         self.runtime.handoffs.ensure_timers()
+        self.runtime.drill_reminders.ensure_timers()
         self.thread = threading.Thread(
             target=self.runtime.engine.run,
             args=(self.stop, self.runtime.settings.engine_interval),

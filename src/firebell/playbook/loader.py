@@ -18,7 +18,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from firebell.playbook.fastyaml import fast_load
-from firebell.playbook.schema import Playbook
+from firebell.playbook.schema import Playbook, drill_schedule_problems
 
 _Model = TypeVar("_Model", bound=BaseModel)
 
@@ -104,6 +104,10 @@ def parse_playbook(
         return fast
     playbook, document = validate_document(text, filename, Playbook, "the playbook")
     playbook, files, problems = _templates(playbook, document, filename, base_dir)
+    problems += [
+        PlaybookProblem(filename, _line_of(document, loc), _field(loc), reason)
+        for loc, reason in drill_schedule_problems(playbook)
+    ]
     if problems:
         raise PlaybookError(problems)
     return LoadedPlaybook(playbook, playbook_version(text + files), text, filename)
@@ -151,7 +155,7 @@ def _parse_fast(text: str, filename: str, base_dir: Path | None) -> LoadedPlaybo
     except ValidationError:
         return None
     playbook, files, problems = _templates(playbook, document, filename, base_dir)
-    if problems:
+    if problems or drill_schedule_problems(playbook):
         return None
     return LoadedPlaybook(playbook, playbook_version(text + files), text, filename)
 

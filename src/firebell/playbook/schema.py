@@ -9,7 +9,7 @@ typo is an error with a line number rather than a silently ignored setting.
 from __future__ import annotations
 
 import re
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -659,10 +659,111 @@ def _scenario(value: object) -> object:
     return value
 
 
+class PlannedDrill(Strict):
+    """One line of the drill programme: which scenario runs when, who organises it and who
+    takes part. ``cadence`` picks the rule: ``monthly``, ``quarterly`` (in ``quarters``,
+    the ``month`` of the quarter, 1-3), ``annually`` (in ``month``, 1-12) on a ``day`` of
+    the month or the ``week``-th ``weekday`` (``week: -1`` for the last), at local time
+    ``at``; or ``dates``: the listed days."""
+
+    id: Identifier
+    scenario: Identifier
+    cadence: Literal["monthly", "quarterly", "annually", "dates"]
+    quarters: list[Annotated[int, Field(ge=1, le=4)]] = Field(
+        default=[], description="quarterly: which quarters (1-4); empty: all four."
+    )
+    month: Annotated[int, Field(ge=1, le=12)] | None = None
+    day: Annotated[int, Field(ge=1, le=28)] | None = None
+    week: Literal[1, 2, 3, 4, -1] | None = None
+    weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] | None = None
+    dates: list[date] = []
+    at: time = time(10, 0)
+    duration: Span = Span.parse("2h")
+    organisers: list[Identifier] = Field(min_length=1)
+    participants: list[Identifier] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _one_rule(self) -> PlannedDrill:
+        if self.cadence == "dates":
+            if not self.dates:
+                raise ValueError("cadence 'dates' needs 'dates': the days it runs")
+            extra = [f for f in ("month", "day", "week", "weekday") if getattr(self, f)]
+            if extra or self.quarters:
+                raise ValueError(
+                    f"cadence 'dates' takes no {', '.join(extra or ['quarters'])}: "
+                    "the dates say when"
+                )
+            return self
+        if self.dates:
+            raise ValueError(f"'dates' is only for cadence 'dates', not '{self.cadence}'")
+        if self.day is None and (self.week is None or self.weekday is None):
+            raise ValueError("say which day: 'day' (1-28), or 'week' (1-4, -1) and 'weekday'")
+        if self.day is not None and (self.week is not None or self.weekday is not None):
+            raise ValueError("give either 'day' or 'week' and 'weekday', not both")
+        if self.quarters and self.cadence != "quarterly":
+            raise ValueError("'quarters' is only for cadence 'quarterly'")
+        if self.cadence == "monthly" and self.month is not None:
+            raise ValueError("a monthly drill runs every month: leave 'month' out")
+        if self.cadence == "quarterly" and self.month is not None and self.month > 3:
+            raise ValueError("for a quarterly drill 'month' is the month of the quarter: 1-3")
+        if self.cadence == "annually" and self.month is None:
+            raise ValueError("an annual drill needs 'month' (1-12)")
+        return self
+
+
+def _schedule(value: object) -> object:
+    """The seed's programme as plain lines (``['Quarterly: Cross-team incident drill']``)
+    is kept as notes; the planned drills are data beside them."""
+    if isinstance(value, list):
+        return {"notes": value}
+    return value
+
+
+class DrillSchedule(Strict):
+    """The drill programme: planned drills in a time zone, and reminders to their
+    organisers ``reminders`` before each one (e.g. ``[7d, 1d]``)."""
+
+    timezone: TimeZoneName | None = Field(
+        default=None, description="Local time of the planned drills; default: organization."
+    )
+    reminders: list[Span] = []
+    notes: list[str] = []
+    drills: list[PlannedDrill] = []
+
+
 class Drills(Strict):
     training: list[str] = []
-    schedule: list[str] = []
+    schedule: Annotated[DrillSchedule, BeforeValidator(_schedule)] = DrillSchedule()
     scenarios: list[Annotated[DrillScenario, BeforeValidator(_scenario)]] = Field(min_length=1)
+
+
+def drill_schedule_problems(pb: Playbook) -> list[tuple[tuple[int | str, ...], str]]:
+    """Dangling references of the drill programme, each with its location in the
+    document (the loader turns it into a line): unknown scenarios and people, a
+    reminder that is not before the drill, a planned drill id used twice."""
+    people = {p.id for p in pb.people}
+    scenarios = {s.id for s in pb.drills.scenarios}
+    base: tuple[int | str, ...] = ("drills", "schedule")
+    problems: list[tuple[tuple[int | str, ...], str]] = []
+    seen: set[str] = set()
+    for i, planned in enumerate(pb.drills.schedule.drills):
+        where = (*base, "drills", i)
+        if planned.id in seen:
+            problems.append(((*where, "id"), f"planned drill id '{planned.id}' is used twice"))
+        seen.add(planned.id)
+        if planned.scenario not in scenarios:
+            known = ", ".join(sorted(scenarios))
+            problems.append(
+                ((*where, "scenario"), f"unknown scenario '{planned.scenario}'; known: {known}")
+            )
+        for part in ("organisers", "participants"):
+            for j, person in enumerate(getattr(planned, part)):
+                if person not in people:
+                    problems.append(((*where, part, j), f"unknown person '{person}'"))
+    for i, span in enumerate(pb.drills.schedule.reminders):
+        if span.approx().total_seconds() <= 0:
+            problems.append(((*base, "reminders", i), "a reminder must be before the drill"))
+    return problems
 
 
 SeverityId = Literal["P0", "P1", "P2", "P3"]

@@ -1,8 +1,10 @@
-"""Drills in storage: start one from a playbook scenario, list them, score them."""
+"""Drills in storage: start one from a playbook scenario, list them, score them, report
+them; and the programme of planned drills."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -13,8 +15,12 @@ from firebell.errors import Invalid, NotFound
 from firebell.incidents.service import Declaration, IncidentService
 from firebell.playbook.schema import DrillScenario, Playbook
 from firebell.store.models import Incident, TimelineEvent
-from firebell.workflows import drills
+from firebell.workflows import drill_report, drill_schedule, drills, runbook
+from firebell.workflows.drill_report import DrillReport
+from firebell.workflows.drill_schedule import UpcomingDrill
 from firebell.workflows.drills import DrillScore, TimelineItem
+
+MAX_SCHEDULE_DAYS = 5 * 366
 
 
 class Drills:
@@ -77,12 +83,48 @@ class Drills:
                 raise NotFound(f"incident #{number} is not a drill")
             return self._score(session, incident)
 
-    def _score(self, session: Session, incident: Incident) -> DrillScore:
-        events = session.scalars(
-            select(TimelineEvent)
-            .where(TimelineEvent.incident_id == incident.id)
-            .order_by(TimelineEvent.at, TimelineEvent.id)
+    def report_detail(self, number: int, actor: Principal) -> DrillReport:
+        """The score with the timings, checkpoints and runbook steps behind it."""
+        with self.sessions() as session:
+            incident = self.incidents.get_in(session, number, actor)
+            if not incident.drill:
+                raise NotFound(f"incident #{number} is not a drill")
+            score = self._score(session, incident)
+            events = [
+                runbook.Event(e.kind, e.at, e.actor, e.details)
+                for e in self._events(session, incident)
+            ]
+            return drill_report.build(
+                score,
+                title=incident.title,
+                scenario_name=self.scenario_name(incident.drill_scenario),
+                status=incident.status,
+                ended_at=incident.resolved_at,
+                events=events,
+            )
+
+    def scenario_name(self, scenario_id: str | None) -> str:
+        found = next((d for d in self.playbook.drills.scenarios if d.id == scenario_id), None)
+        return found.name if found else (scenario_id or "drill")
+
+    def schedule(self, days: int = 366) -> list[UpcomingDrill]:
+        """The planned drills of the next `days` days, earliest first."""
+        if not 1 <= days <= MAX_SCHEDULE_DAYS:
+            raise Invalid.field("days", f"give a number of days from 1 to {MAX_SCHEDULE_DAYS}")
+        now = self.clock.now()
+        return drill_schedule.upcoming(self.playbook, now, until=now + timedelta(days=days))
+
+    def _events(self, session: Session, incident: Incident) -> list[TimelineEvent]:
+        return list(
+            session.scalars(
+                select(TimelineEvent)
+                .where(TimelineEvent.incident_id == incident.id)
+                .order_by(TimelineEvent.at, TimelineEvent.id)
+            )
         )
+
+    def _score(self, session: Session, incident: Incident) -> DrillScore:
+        events = self._events(session, incident)
         return drills.score(
             self.playbook,
             incident=incident.id,

@@ -108,7 +108,7 @@ def score(
         return next((e.at for e in items if e.kind in kinds), None)
 
     def within(name: str, at: datetime | None, target: timedelta | None) -> Measure:
-        label = _words(target) if target is not None else "-"
+        label = words(target) if target is not None else "-"
         if target is None:
             return Measure(name, label, _took(at, declared_at), None)
         if at is None:
@@ -161,14 +161,14 @@ def _checkpoints(playbook: Playbook, items: list[TimelineItem], ended_at: dateti
         return Measure("checkpoints kept", "-", "no war room", None)
     due = int((ended_at - opened) / interval)
     kept = sum(1 for e in items if e.kind == "checkpoint")
-    return Measure("checkpoints kept", f"{due} (every {_words(interval)})", str(kept), kept >= due)
+    return Measure("checkpoints kept", f"{due} (every {words(interval)})", str(kept), kept >= due)
 
 
 def _took(at: datetime | None, start: datetime) -> str:
-    return "not done" if at is None else _words(at - start)
+    return "not done" if at is None else words(at - start)
 
 
-def _words(delta: timedelta) -> str:
+def words(delta: timedelta) -> str:
     seconds = int(delta.total_seconds())
     minutes, rest = divmod(seconds, 60)
     if minutes >= 60:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from fastapi import APIRouter, Request, status
-from fastapi.responses import PlainTextResponse
+from fastapi import APIRouter, Query, Request, status
+from fastapi.responses import HTMLResponse, PlainTextResponse
 from pydantic import Field
 
 from firebell.api.schemas import Body
 from firebell.api.security import Responder, Viewer, runtime_of
 from firebell.auth.principal import Principal
+from firebell.workflows.drill_report import render_html
+from firebell.workflows.drill_schedule import UpcomingDrill, reminders_of
+from firebell.workflows.drill_schedule import zone_of as drill_schedule_zone
+from firebell.workflows.drill_service import MAX_SCHEDULE_DAYS
 from firebell.workflows.drills import DrillScore, report_markdown
 
 router = APIRouter(prefix="/api/v1/drills", tags=["drills"])
@@ -42,7 +46,44 @@ def scenarios(request: Request, actor: Principal = Viewer) -> dict[str, Any]:
     pb = runtime_of(request).playbook.playbook
     return {
         "scenarios": [s.model_dump(mode="json") for s in pb.drills.scenarios],
-        "schedule": pb.drills.schedule,
+        "schedule": pb.drills.schedule.notes,
+    }
+
+
+def upcoming_json(drill: UpcomingDrill, reminders: list[str]) -> dict[str, Any]:
+    return {
+        "plan": drill.plan,
+        "scenario": drill.scenario,
+        "scenario_name": drill.scenario_name,
+        "severity": drill.severity,
+        "starts_at": drill.starts_at.isoformat(),
+        "local": drill.local.isoformat(),
+        "timezone": drill.timezone,
+        "duration_minutes": int(drill.duration.total_seconds() // 60),
+        "organisers": list(drill.organisers),
+        "participants": list(drill.participants),
+        "command": drill.command,
+        "reminders": reminders,
+    }
+
+
+@router.get("/schedule")
+def schedule(
+    request: Request,
+    days: int = Query(366, ge=1, le=MAX_SCHEDULE_DAYS, description="How far ahead to look."),
+    actor: Principal = Viewer,
+) -> dict[str, Any]:
+    """The planned drills of the playbook's programme in the next `days` days, with when
+    their organisers are reminded."""
+    runtime = runtime_of(request)
+    pb = runtime.playbook.playbook
+    drills = runtime.drills.schedule(days)
+    return {
+        "timezone": str(drill_schedule_zone(pb)),
+        "reminders": [str(r) for r in pb.drills.schedule.reminders],
+        "drills": [
+            upcoming_json(d, [r.due_at.isoformat() for r in reminders_of(pb, d)]) for d in drills
+        ],
     }
 
 
@@ -65,9 +106,16 @@ def history(request: Request, actor: Principal = Viewer) -> dict[str, Any]:
 
 @router.get("/{number}/report", response_model=None)
 def report(
-    number: int, request: Request, format: str = "json", actor: Principal = Viewer
-) -> dict[str, Any] | PlainTextResponse:
+    number: int,
+    request: Request,
+    format: Literal["json", "markdown", "html"] = "json",
+    actor: Principal = Viewer,
+) -> dict[str, Any] | PlainTextResponse | HTMLResponse:
+    """A drill's score: JSON, Markdown, or a self-contained HTML page."""
     runtime = runtime_of(request)
+    if format == "html":
+        detail = runtime.drills.report_detail(number, actor)
+        return HTMLResponse(render_html(detail, runtime.clock.now()))
     score = runtime.drills.report(number, actor)
     if format == "markdown":
         return PlainTextResponse(
