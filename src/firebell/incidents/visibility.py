@@ -108,6 +108,16 @@ def load_members(session: Session, incident: Incident, playbook: Playbook) -> fr
     return members(incident, people, (), security_people(playbook))
 
 
+def may_see(session: Session, playbook: Playbook, incident: Incident, principal: Principal) -> bool:
+    """`can_see` with the members loaded (only when it matters: a private incident, a
+    principal who does not see every one)."""
+    return (
+        not incident.private
+        or principal.sees_private
+        or can_see(principal, incident, load_members(session, incident, playbook))
+    )
+
+
 def require_visible(
     session: Session,
     playbook: Playbook,
@@ -116,11 +126,7 @@ def require_visible(
     principal: Principal,
 ) -> Incident:
     """The incident, or NotFound if it does not exist *or* the principal may not see it."""
-    if incident is not None and (
-        not incident.private
-        or principal.sees_private
-        or can_see(principal, incident, load_members(session, incident, playbook))
-    ):
+    if incident is not None and may_see(session, playbook, incident, principal):
         return incident
     raise NotFound(f"incident #{number} does not exist")
 
@@ -130,13 +136,19 @@ def visible_clause(principal: Principal, security: frozenset[str]) -> ColumnElem
     if principal.sees_private:
         return true()
     name = principal.name
+    # Correlated on `Incident` only, so the clause also filters a query *of* messages,
+    # tasks or role assignments joined to their incident.
     member = or_(
         Incident.created_by == name,
         Incident.commander == name,
         Incident.acknowledged_by == name,
-        exists().where(RoleAssignment.incident_id == Incident.id, RoleAssignment.person == name),
-        exists().where(Task.incident_id == Incident.id, Task.assignee == name),
-        exists().where(Message.incident_id == Incident.id, Message.person == name),
+        exists()
+        .where(RoleAssignment.incident_id == Incident.id, RoleAssignment.person == name)
+        .correlate(Incident),
+        exists().where(Task.incident_id == Incident.id, Task.assignee == name).correlate(Incident),
+        exists()
+        .where(Message.incident_id == Incident.id, Message.person == name)
+        .correlate(Incident),
         true() if name in security else false(),
     )
     return or_(Incident.private.is_(False), member)
