@@ -8,6 +8,9 @@ A private incident is visible only to its **members** and to admins. Its members
 - the security role: the people the playbook's security escalation policy reaches
   (`escalation.security_policy`: its persons, and the members and leads of its teams).
 
+A caller is known by its name and, for a console user linked to a playbook person, that
+person too (`Principal.names`): being paged as that person makes the user a member.
+
 To anyone else a private incident does not exist: a 404 for one incident, absent from
 lists and counts, timelines, alerts, comms, chat commands and hand-off notes.
 
@@ -88,7 +91,7 @@ def can_see(principal: Principal, incident: IncidentLike, incident_members: Iter
     """A public incident: anyone with a token. A private one: admins and members."""
     if not incident.private or principal.sees_private:
         return True
-    return principal.name in set(incident_members)
+    return not principal.names.isdisjoint(incident_members)
 
 
 # --- storage ----------------------------------------------------------------------------
@@ -135,21 +138,23 @@ def visible_clause(principal: Principal, security: frozenset[str]) -> ColumnElem
     """SQL for `can_see` over `Incident` rows: use it in every list and count."""
     if principal.sees_private:
         return true()
-    name = principal.name
+    names = sorted(principal.names)
     # Correlated on `Incident` only, so the clause also filters a query *of* messages,
     # tasks or role assignments joined to their incident.
     member = or_(
-        Incident.created_by == name,
-        Incident.commander == name,
-        Incident.acknowledged_by == name,
+        Incident.created_by.in_(names),
+        Incident.commander.in_(names),
+        Incident.acknowledged_by.in_(names),
         exists()
-        .where(RoleAssignment.incident_id == Incident.id, RoleAssignment.person == name)
+        .where(RoleAssignment.incident_id == Incident.id, RoleAssignment.person.in_(names))
         .correlate(Incident),
-        exists().where(Task.incident_id == Incident.id, Task.assignee == name).correlate(Incident),
         exists()
-        .where(Message.incident_id == Incident.id, Message.person == name)
+        .where(Task.incident_id == Incident.id, Task.assignee.in_(names))
         .correlate(Incident),
-        true() if name in security else false(),
+        exists()
+        .where(Message.incident_id == Incident.id, Message.person.in_(names))
+        .correlate(Incident),
+        true() if not principal.names.isdisjoint(security) else false(),
     )
     return or_(Incident.private.is_(False), member)
 
