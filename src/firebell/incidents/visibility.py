@@ -27,10 +27,10 @@ How to use it (API, CLI, web console, status page, chat alike):
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, exists, false, or_, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from firebell.auth.principal import Principal
 from firebell.errors import NotFound
@@ -139,20 +139,22 @@ def visible_clause(principal: Principal, security: frozenset[str]) -> ColumnElem
     if principal.sees_private:
         return true()
     names = sorted(principal.names)
+
+    def named(column: QueryableAttribute[Any]) -> ColumnElement[bool]:
+        return column == names[0] if len(names) == 1 else column.in_(names)
+
     # Correlated on `Incident` only, so the clause also filters a query *of* messages,
     # tasks or role assignments joined to their incident.
     member = or_(
-        Incident.created_by.in_(names),
-        Incident.commander.in_(names),
-        Incident.acknowledged_by.in_(names),
+        named(Incident.created_by),
+        named(Incident.commander),
+        named(Incident.acknowledged_by),
         exists()
-        .where(RoleAssignment.incident_id == Incident.id, RoleAssignment.person.in_(names))
+        .where(RoleAssignment.incident_id == Incident.id, named(RoleAssignment.person))
         .correlate(Incident),
+        exists().where(Task.incident_id == Incident.id, named(Task.assignee)).correlate(Incident),
         exists()
-        .where(Task.incident_id == Incident.id, Task.assignee.in_(names))
-        .correlate(Incident),
-        exists()
-        .where(Message.incident_id == Incident.id, Message.person.in_(names))
+        .where(Message.incident_id == Incident.id, named(Message.person))
         .correlate(Incident),
         true() if not principal.names.isdisjoint(security) else false(),
     )
