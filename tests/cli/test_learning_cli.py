@@ -1,5 +1,9 @@
 """The learning commands through the real CLI against `firebell serve` as a process:
-post-mortem show/edit ($EDITOR)/state/export, action items, metrics, monthly review."""
+post-mortem show/edit ($EDITOR)/state/export, action items, metrics, monthly review.
+
+The server runs on the system clock, so every period here is taken from the incident's
+own `declared_at` (the server's time), never from this process's wall clock: a test run
+across midnight at a month's end looks at the month the incident is in."""
 
 from __future__ import annotations
 
@@ -15,7 +19,10 @@ def test_learning_commands(server: tuple[dict[str, str], str], tmp_path: Path) -
     env, _url = server
     declared = cli(env, "declare", "Payments failing", "--severity", "P1", "--json")
     assert declared.returncode == 0, declared.stderr
-    number = str(json.loads(declared.stdout)["id"])
+    incident = json.loads(declared.stdout)
+    number = str(incident["id"])
+    declared_at = datetime.fromisoformat(incident["declared_at"]).astimezone(UTC)
+    month = f"{declared_at:%Y-%m}"
     assert cli(env, "resolve", number).returncode == 0
 
     shown = cli(env, "postmortem", "show", number)
@@ -37,7 +44,7 @@ def test_learning_commands(server: tuple[dict[str, str], str], tmp_path: Path) -
     early = cli(env, "postmortem", "state", number, "published")
     assert early.returncode == 1 and "not signed off" in early.stderr
 
-    due = (datetime.now(UTC) + timedelta(days=7)).isoformat()
+    due = (declared_at + timedelta(days=7)).isoformat()
     added = cli(
         env,
         "action-item",
@@ -63,26 +70,28 @@ def test_learning_commands(server: tuple[dict[str, str], str], tmp_path: Path) -
     assert exported.returncode == 0, exported.stderr
     assert (tmp_path / "pm.pdf").read_bytes().startswith(b"%PDF")
 
-    now = datetime.now(UTC)
     metrics = cli(
         env,
         "metrics",
         "--since",
-        (now - timedelta(days=1)).isoformat(),
+        (declared_at - timedelta(days=1)).isoformat(),
         "--until",
-        (now + timedelta(days=1)).isoformat(),
+        (declared_at + timedelta(days=1)).isoformat(),
         "--json",
     )
     assert metrics.returncode == 0, metrics.stderr
     data = json.loads(metrics.stdout)
     assert data["groups"][0]["count"] == 1 and data["groups"][0]["mttr"]["count"] == 1
-    table = cli(env, "metrics", "--month", f"{now:%Y-%m}")
-    assert table.returncode == 0 and "P1" in table.stdout
+    table = cli(env, "metrics", "--month", month, "--json")
+    assert table.returncode == 0, table.stderr
+    assert json.loads(table.stdout)["groups"][0]["count"] == 1  # the month of the incident
+    assert "P1" in cli(env, "metrics", "--month", month).stdout
 
     out = tmp_path / "review"
-    report = cli(env, "report", "monthly", "--month", f"{now:%Y-%m}", "-o", str(out))
+    report = cli(env, "report", "monthly", "--month", month, "-o", str(out))
     assert report.returncode == 0, report.stderr
-    assert (out / f"review-{now:%Y-%m}.md").read_text().startswith("# Monthly incident review")
+    review = (out / f"review-{month}.md").read_text()
+    assert review.startswith("# Monthly incident review") and "| P1 | 1 |" in review
     assert (out / "charts" / "mtta.svg").exists()
     bad = cli(env, "report", "monthly", "--month", "2026-13", "-o", str(out))
     assert bad.returncode == 1 and "month" in bad.stderr

@@ -137,7 +137,7 @@ def test_generated_history(
     raw: list[tuple[int, str, str | None, int, int | None, int | None, bool, bool]],
 ) -> None:
     incidents = _history(raw)
-    result = compute(History(incidents), SCOPE, TARGETS, {}, HOURS, sees_private=False)
+    result = compute(History(incidents), SCOPE, TARGETS, {}, HOURS)
     real = [i for i in incidents if not i.drill]
     assert result.drills_excluded == len(incidents) - len(real)
     overall = result.groups[0]
@@ -177,10 +177,10 @@ def test_generated_history(
         members = [i for i in real if getattr(i, group.dimension) == group.key]
         assert group.count == len(members)
     assert sum(result.by_severity.values()) == len(real)
-    # Private incidents count, but their titles do not show.
+    # The history is what the reader may see (filtered on loading): every breach is titled.
     for breach in result.breaches:
         source = next(i for i in incidents if i.number == breach.incident.number)
-        assert breach.incident.title == (None if source.private else source.title)
+        assert breach.incident.title == source.title
 
 
 def test_mtta_and_targets_on_a_small_history() -> None:
@@ -203,9 +203,7 @@ def test_mtta_and_targets_on_a_small_history() -> None:
         )
     )
     p0 = next(
-        g
-        for g in compute(History(incidents), SCOPE, TARGETS, {}, HOURS, True).groups
-        if g.key == "P0"
+        g for g in compute(History(incidents), SCOPE, TARGETS, {}, HOURS).groups if g.key == "P0"
     )
     assert p0.mtta.summary.mean == 12 * 60  # (2+4+30)/3 minutes
     assert p0.mtta.summary.median == 4 * 60
@@ -239,7 +237,7 @@ def test_sleep_and_working_hours_in_each_persons_zone() -> None:
         IncidentRecord(2, "d", "P1", "api", at, drill=True),
     ]
     zones = {"ny": "America/New_York", "tokyo": "Asia/Tokyo"}
-    load = compute(History(incidents, pages), SCOPE, TARGETS, zones, HOURS, True).oncall
+    load = compute(History(incidents, pages), SCOPE, TARGETS, zones, HOURS).oncall
     by = {p.person: p for p in load}
     assert (by["ny"].pages, by["ny"].outside_working_hours, by["ny"].sleep_hours) == (4, 4, 2)
     assert (by["tokyo"].pages, by["tokyo"].outside_working_hours, by["tokyo"].sleep_hours) == (
@@ -259,7 +257,6 @@ def test_repeats_postmortems_and_action_items() -> None:
             T0 + timedelta(days=n),
             root_cause=cause,
             linked=linked,
-            private=n == 2,
         )
 
     incidents = [
@@ -285,10 +282,9 @@ def test_repeats_postmortems_and_action_items() -> None:
             ActionItemRecord(3, "a", None, None),
         ],
     )
-    result = compute(history, SCOPE, TARGETS, {}, HOURS, sees_private=False)
+    result = compute(history, SCOPE, TARGETS, {}, HOURS)
     groups = [[r.number for r in g.incidents] for g in result.repeats]
     assert groups == [[1, 2], [4, 5]]
-    assert result.repeats[0].incidents[1].title is None  # private
     assert (result.postmortems.on_time, result.postmortems.late, result.postmortems.overdue) == (
         1,
         1,

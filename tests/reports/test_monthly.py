@@ -82,12 +82,11 @@ def test_monthly_review(
     data = r.json()
     md = data["markdown"]
     assert "# Monthly incident review: Nov 2026" in md
-    assert "| P1 | 2 | 100% |" in md  # both November incidents are P1
-    # MTTA: 10 and 30 minutes -> mean 20 min (over the 15 min target), median 20 min.
-    assert "| P1 | 2 | 20 min ⚠ | 20 min |" in md
-    # Trend: six months, October with one incident, November with two.
-    assert "| Jun 2026 | 0 |" in md and "| Oct 2026 | 1 |" in md and "| Nov 2026 | 2 |" in md
-    assert "Hush hush" not in md and "(private)" in md  # a viewer sees the breach untitled
+    # The viewer is no member of the private incident: it is absent, not counted.
+    assert "| P1 | 1 | 100% |" in md
+    assert "| P1 | 1 | 10 min | 10 min |" in md  # MTTA of the visible one only
+    assert "| Jun 2026 | 0 |" in md and "| Oct 2026 | 1 |" in md and "| Nov 2026 | 1 |" in md
+    assert "Hush hush" not in md and "(private)" not in md
     assert "![mtta chart](charts/mtta.svg)" in md
     assert set(data["charts"]) == {"severity", "mtta", "mttr", "sla", "oncall"}
     html = data["html"]
@@ -99,6 +98,10 @@ def test_monthly_review(
     admin_md = app_client.get(
         "/api/v1/reports/monthly", params={"month": "2026-11"}, headers=admin
     ).json()["markdown"]
+    assert "| P1 | 2 | 100% |" in admin_md  # both November incidents are P1
+    # MTTA: 10 and 30 minutes -> mean 20 min (over the 15 min target), median 20 min.
+    assert "| P1 | 2 | 20 min ⚠ | 20 min |" in admin_md
+    assert "| Nov 2026 | 2 |" in admin_md
     assert "Hush hush" in admin_md
 
     written = write_monthly(data, tmp_path / "out", None)

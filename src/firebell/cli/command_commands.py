@@ -68,13 +68,13 @@ def register(app: typer.Typer) -> None:
         data = Client.from_env().request(
             "GET", f"/api/v1/incidents/{number}/tasks", params={"open_only": open_only}
         )
-        if as_json:
-            output.emit_json(data)
-            return
-        table = output.Table("Id", "Who", "Task", "Status", box=None)
-        for task in data["tasks"]:
-            table.add_row(str(task["id"]), task["assignee"], task["text"], task["status"])
-        output.console.print(table)
+        output.rows(
+            data,
+            as_json,
+            "tasks",
+            ("Id", "Who", "Task", "Status"),
+            lambda t: (str(t["id"]), t["assignee"], t["text"], t["status"]),
+        )
 
     @app.command()
     @reports_errors

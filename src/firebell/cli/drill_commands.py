@@ -57,19 +57,19 @@ def register(app: typer.Typer) -> None:
     def drill_list(as_json: JsonFlag = False) -> None:
         """Past and running drills with their scores."""
         data = Client.from_env().request("GET", "/api/v1/drills")
-        if as_json:
-            output.emit_json(data)
-            return
-        table = output.Table("#", "Scenario", "Sev", "Started", "Score", box=None)
-        for d in data["drills"]:
-            table.add_row(
+        output.rows(
+            data,
+            as_json,
+            "drills",
+            ("#", "Scenario", "Sev", "Started", "Score"),
+            lambda d: (
                 str(d["incident_id"]),
                 d["scenario"] or "-",
                 d["severity"],
                 output.short_time(d["declared_at"]),
                 f"{d['met']}/{d['scored']}",
-            )
-        output.console.print(table)
+            ),
+        )
 
     @drill_app.command("schedule")
     @reports_errors

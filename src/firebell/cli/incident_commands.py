@@ -224,13 +224,13 @@ def register(app: typer.Typer) -> None:
     def integrations(as_json: JsonFlag = False) -> None:
         """List intake integrations with their format, key and URL (admin token)."""
         data = Client.from_env().request("GET", "/api/v1/integrations")
-        if as_json:
-            output.emit_json(data)
-            return
-        table = output.Table("Id", "Format", "Service", "Key", "URL", box=None)
-        for item in data["integrations"]:
-            table.add_row(item["id"], item["format"], item["service"], item["key"], item["url"])
-        output.console.print(table)
+        output.rows(
+            data,
+            as_json,
+            "integrations",
+            ("Id", "Format", "Service", "Key", "URL"),
+            lambda i: (i["id"], i["format"], i["service"], i["key"], i["url"]),
+        )
 
     @app.command()
     @reports_errors

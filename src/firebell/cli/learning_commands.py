@@ -326,12 +326,12 @@ def register(app: typer.Typer) -> None:
         data = Client.from_env().request(
             "GET", "/api/v1/action-items", params={k: v for k, v in params.items() if v}
         )
-        if as_json:
-            output.emit_json(data)
-            return
-        table = output.Table("Id", "#", "Type", "Action", "Owner", "Due", "Pri", "Status", box=None)
-        for i in data["items"]:
-            table.add_row(
+        output.rows(
+            data,
+            as_json,
+            "items",
+            ("Id", "#", "Type", "Action", "Owner", "Due", "Pri", "Status"),
+            lambda i: (
                 str(i["id"]),
                 str(i["incident_id"]),
                 i["category"],
@@ -340,8 +340,8 @@ def register(app: typer.Typer) -> None:
                 output.short_time(i["due_at"]),
                 i["priority"],
                 i["status"],
-            )
-        output.console.print(table)
+            ),
+        )
 
     @ai_app.command("set")
     @reports_errors

@@ -37,20 +37,20 @@ def register(app: typer.Typer) -> None:
         if schedule:
             params["schedule"] = schedule
         data = Client.from_env().request("GET", "/api/v1/oncalls", params=params)
-        if as_json:
-            output.emit_json(data)
-            return
-        table = output.Table("Policy", "Level", "Who", "Schedule", "From", "Until", box=None)
-        for item in data["oncalls"]:
-            table.add_row(
+        output.rows(
+            data,
+            as_json,
+            "oncalls",
+            ("Policy", "Level", "Who", "Schedule", "From", "Until"),
+            lambda item: (
                 item["escalation_policy"]["summary"],
                 str(item["escalation_level"]),
                 item["user"]["summary"],
                 item["schedule"]["summary"] if item["schedule"] else "-",
                 output.short_time(item["start"]),
                 output.short_time(item["end"]),
-            )
-        output.console.print(table)
+            ),
+        )
 
     @app.command()
     @reports_errors
@@ -117,19 +117,17 @@ def register(app: typer.Typer) -> None:
             sys.stdout.write(text)
             return
         data = client.request("GET", "/api/v1/reports/oncall-pay", params={"month": month})
-        if as_json:
-            output.emit_json(data)
-            return
-        table = output.Table(
-            "Who", "Weekdays", "Weekend", "Holidays", "Incident h (1.5x)", "Comp hours", box=None
-        )
-        for row in data["rows"]:
-            table.add_row(
+        output.rows(
+            data,
+            as_json,
+            "rows",
+            ("Who", "Weekdays", "Weekend", "Holidays", "Incident h (1.5x)", "Comp hours"),
+            lambda row: (
                 row["user"],
                 str(row["weekday_days"]),
                 str(row["weekend_days"]),
                 str(row["holiday_days"]),
                 row["incident_hours_outside_business"],
                 row["total_comp_hours"],
-            )
-        output.console.print(table)
+            ),
+        )

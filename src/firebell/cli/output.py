@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,6 +25,23 @@ def say(data: Any, as_json: bool, text: str) -> None:
         emit_json(data)
     else:
         console.print(text)
+
+
+def rows(
+    data: dict[str, Any],
+    as_json: bool,
+    key: str,
+    headers: Sequence[str],
+    row: Callable[[dict[str, Any]], Sequence[str]],
+) -> None:
+    """A list answer: the JSON for scripts, or a table of `data[key]`, a row each."""
+    if as_json:
+        emit_json(data)
+        return
+    table = Table(*headers, box=None)
+    for item in data[key]:
+        table.add_row(*row(item))
+    console.print(table)
 
 
 def short_time(value: str | None) -> str:

@@ -130,19 +130,19 @@ def register(app: typer.Typer) -> None:
     def list_subscribers(as_json: JsonFlag = False) -> None:
         """Every subscriber that has not left."""
         data = Client.from_env().request("GET", "/api/v1/subscribers")
-        if as_json:
-            output.emit_json(data)
-            return
-        table = output.Table("#", "Kind", "Address", "Components", "Status", box=None)
-        for s in data["subscribers"]:
-            table.add_row(
+        output.rows(
+            data,
+            as_json,
+            "subscribers",
+            ("#", "Kind", "Address", "Components", "Status"),
+            lambda s: (
                 str(s["id"]),
                 s["kind"],
                 s["address"],
                 " ".join(s["components"]) or "all",
                 s["status"],
-            )
-        output.console.print(table)
+            ),
+        )
 
     @subs.command("add")
     @reports_errors

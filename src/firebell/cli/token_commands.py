@@ -56,12 +56,12 @@ def token_create(
 def token_list(as_json: JsonFlag = False) -> None:
     """Every token: state, role, prefix, created, expires, last used (admin)."""
     data: dict[str, Any] = Client.from_env().request("GET", "/api/v1/tokens")
-    if as_json:
-        output.emit_json(data)
-        return
-    table = output.Table("#", "Name", "Role", "State", "Prefix", "Expires", "Last used", box=None)
-    for t in data["tokens"]:
-        table.add_row(
+    output.rows(
+        data,
+        as_json,
+        "tokens",
+        ("#", "Name", "Role", "State", "Prefix", "Expires", "Last used"),
+        lambda t: (
             str(t["id"]),
             t["name"],
             t["role"],
@@ -69,8 +69,8 @@ def token_list(as_json: JsonFlag = False) -> None:
             t["prefix"],
             output.short_time(t["expires_at"]),
             output.short_time(t["last_used_at"]),
-        )
-    output.console.print(table)
+        ),
+    )
 
 
 @app.command("revoke")

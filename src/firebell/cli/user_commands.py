@@ -75,19 +75,19 @@ def list_users(
     """List users."""
     with _accounts(home, database_url, playbook) as accounts:
         users = accounts.list()
-    if as_json:
-        output.emit_json({"users": [asdict(u) for u in users]})
-        return
-    table = output.Table("Name", "Role", "Person", "Password", "State", box=None)
-    for u in users:
-        table.add_row(
-            u.name,
-            u.role,
-            u.person or "-",
-            "set" if u.has_password else "not set",
-            "disabled" if u.disabled else "active",
-        )
-    output.console.print(table)
+    output.rows(
+        {"users": [asdict(u) for u in users]},
+        as_json,
+        "users",
+        ("Name", "Role", "Person", "Password", "State"),
+        lambda u: (
+            u["name"],
+            u["role"],
+            u["person"] or "-",
+            "set" if u["has_password"] else "not set",
+            "disabled" if u["disabled"] else "active",
+        ),
+    )
 
 
 @app.command("disable")

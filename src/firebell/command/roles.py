@@ -7,34 +7,21 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from firebell.auth.principal import Principal
-from firebell.clock import Clock
 from firebell.errors import Conflict, Invalid, NotFound
 from firebell.incidents import lifecycle
+from firebell.incidents.base import OnIncidents
 from firebell.incidents.lifecycle import Change
-from firebell.incidents.service import IncidentService, record
-from firebell.playbook.schema import Playbook
+from firebell.incidents.service import record
 from firebell.store.db import reading, transaction
 from firebell.store.models import Incident, RoleAssignment, Task
 
 TASK_STEPS = {"acknowledged": ("assigned",), "done": ("assigned", "acknowledged")}
 
 
-class IncidentCommand:
-    def __init__(
-        self,
-        sessions: sessionmaker[Session],
-        clock: Clock,
-        playbook: Playbook,
-        incidents: IncidentService,
-    ) -> None:
-        self.sessions = sessions
-        self.clock = clock
-        self.playbook = playbook
-        self.incidents = incidents
-
+class IncidentCommand(OnIncidents):
     def _incident(self, session: Session, number: int, actor: Principal) -> Incident:
         incident = session.scalars(
             select(Incident).where(Incident.id == number).with_for_update()

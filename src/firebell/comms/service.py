@@ -24,6 +24,7 @@ from firebell.comms.guard import customer_leaks
 from firebell.comms.placeholders import blocking, render_showing_missing
 from firebell.comms.render import TemplateProblem
 from firebell.errors import Conflict, Forbidden, Invalid
+from firebell.incidents.base import OnIncidents
 from firebell.incidents.lifecycle import OPEN_STATUSES, Change
 from firebell.incidents.service import IncidentService, record
 from firebell.playbook.schema import Audience, Playbook, TemplateVariant
@@ -66,7 +67,7 @@ def _problem(exc: TemplateProblem) -> Invalid:
     return Invalid.field("template", str(exc))
 
 
-class Comms:
+class Comms(OnIncidents):
     def __init__(
         self,
         sessions: sessionmaker[Session],
@@ -74,10 +75,7 @@ class Comms:
         playbook: Playbook,
         incidents: IncidentService,
     ) -> None:
-        self.sessions = sessions
-        self.clock = clock
-        self.playbook = playbook
-        self.incidents = incidents
+        super().__init__(sessions, clock, playbook, incidents)
         self.customer_fanout: CustomerFanout | None = None  # the status page's subscribers
 
     # --- rendering ------------------------------------------------------------------

@@ -375,6 +375,10 @@ class IncidentService:
         existence does not leak (rules: `firebell.incidents.visibility`)."""
         return visibility.require_visible(session, self.playbook.playbook, incident, number, actor)
 
+    def may_see(self, session: Session, incident: Incident, actor: Principal) -> bool:
+        """Whether `actor` may see `incident` (for rows that point at other incidents)."""
+        return visibility.may_see(session, self.playbook.playbook, incident, actor)
+
     def visible_clause(self, actor: Principal) -> ColumnElement[bool]:
         """The SQL filter for lists and counts of incidents `actor` may see."""
         return visibility.visible_clause(actor, self.security)

@@ -8,6 +8,9 @@ A private incident is visible only to its **members** and to admins. Its members
 - the security role: the people the playbook's security escalation policy reaches
   (`escalation.security_policy`: its persons, and the members and leads of its teams).
 
+A caller is known by its name and, for a console user linked to a playbook person, that
+person too (`Principal.names`): being paged as that person makes the user a member.
+
 To anyone else a private incident does not exist: a 404 for one incident, absent from
 lists and counts, timelines, alerts, comms, chat commands and hand-off notes.
 
@@ -24,10 +27,10 @@ How to use it (API, CLI, web console, status page, chat alike):
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, exists, false, or_, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from firebell.auth.principal import Principal
 from firebell.errors import NotFound
@@ -88,7 +91,7 @@ def can_see(principal: Principal, incident: IncidentLike, incident_members: Iter
     """A public incident: anyone with a token. A private one: admins and members."""
     if not incident.private or principal.sees_private:
         return True
-    return principal.name in set(incident_members)
+    return not principal.names.isdisjoint(incident_members)
 
 
 # --- storage ----------------------------------------------------------------------------
@@ -108,6 +111,16 @@ def load_members(session: Session, incident: Incident, playbook: Playbook) -> fr
     return members(incident, people, (), security_people(playbook))
 
 
+def may_see(session: Session, playbook: Playbook, incident: Incident, principal: Principal) -> bool:
+    """`can_see` with the members loaded (only when it matters: a private incident, a
+    principal who does not see every one)."""
+    return (
+        not incident.private
+        or principal.sees_private
+        or can_see(principal, incident, load_members(session, incident, playbook))
+    )
+
+
 def require_visible(
     session: Session,
     playbook: Playbook,
@@ -116,11 +129,7 @@ def require_visible(
     principal: Principal,
 ) -> Incident:
     """The incident, or NotFound if it does not exist *or* the principal may not see it."""
-    if incident is not None and (
-        not incident.private
-        or principal.sees_private
-        or can_see(principal, incident, load_members(session, incident, playbook))
-    ):
+    if incident is not None and may_see(session, playbook, incident, principal):
         return incident
     raise NotFound(f"incident #{number} does not exist")
 
@@ -129,15 +138,25 @@ def visible_clause(principal: Principal, security: frozenset[str]) -> ColumnElem
     """SQL for `can_see` over `Incident` rows: use it in every list and count."""
     if principal.sees_private:
         return true()
-    name = principal.name
+    names = sorted(principal.names)
+
+    def named(column: QueryableAttribute[Any]) -> ColumnElement[bool]:
+        return column == names[0] if len(names) == 1 else column.in_(names)
+
+    # Correlated on `Incident` only, so the clause also filters a query *of* messages,
+    # tasks or role assignments joined to their incident.
     member = or_(
-        Incident.created_by == name,
-        Incident.commander == name,
-        Incident.acknowledged_by == name,
-        exists().where(RoleAssignment.incident_id == Incident.id, RoleAssignment.person == name),
-        exists().where(Task.incident_id == Incident.id, Task.assignee == name),
-        exists().where(Message.incident_id == Incident.id, Message.person == name),
-        true() if name in security else false(),
+        named(Incident.created_by),
+        named(Incident.commander),
+        named(Incident.acknowledged_by),
+        exists()
+        .where(RoleAssignment.incident_id == Incident.id, named(RoleAssignment.person))
+        .correlate(Incident),
+        exists().where(Task.incident_id == Incident.id, named(Task.assignee)).correlate(Incident),
+        exists()
+        .where(Message.incident_id == Incident.id, named(Message.person))
+        .correlate(Incident),
+        true() if not principal.names.isdisjoint(security) else false(),
     )
     return or_(Incident.private.is_(False), member)
 

@@ -129,7 +129,7 @@ class AlertReader:
                 }
                 for link in links
                 if (other := self._other(session, link, number)) is not None
-                and (not other.private or actor.sees_private)
+                and self.incidents.may_see(session, other, actor)
             ]
             return self._views(session, rows), visible
 

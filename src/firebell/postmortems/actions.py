@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from firebell.auth.principal import Principal
 from firebell.clock import Clock
 from firebell.errors import Invalid, NotFound
+from firebell.incidents.base import OnIncidents
 from firebell.incidents.service import IncidentService, record
 from firebell.playbook.schema import Playbook
 from firebell.postmortems.models import ActionItem
@@ -59,7 +60,7 @@ class ItemFilter:
     statuses: Sequence[str] = field(default_factory=tuple)
 
 
-class ActionItems:
+class ActionItems(OnIncidents):
     def __init__(
         self,
         sessions: sessionmaker[Session],
@@ -68,10 +69,7 @@ class ActionItems:
         incidents: IncidentService,
         ticketing: Callable[[], bool] = lambda: False,
     ) -> None:
-        self.sessions = sessions
-        self.clock = clock
-        self.playbook = playbook
-        self.incidents = incidents
+        super().__init__(sessions, clock, playbook, incidents)
         self.ticketing = ticketing
 
     def _check(self, category: str | None, priority: str | None, status: str | None) -> None:
@@ -217,8 +215,7 @@ class ActionItems:
             query = query.where(ActionItem.status.not_in(CLOSED))
         if filters.statuses:
             query = query.where(ActionItem.status.in_(filters.statuses))
-        if not actor.sees_private:
-            query = query.where(Incident.private.is_(False))
+        query = query.where(self.incidents.visible_clause(actor))
         with self.sessions() as session:
             return list(
                 session.scalars(

@@ -17,6 +17,7 @@ from firebell.auth.principal import Principal
 from firebell.clock import Clock
 from firebell.comms.guard import customer_leaks
 from firebell.errors import Conflict, Invalid, NotFound
+from firebell.incidents.base import OnIncidents
 from firebell.incidents.lifecycle import Change
 from firebell.incidents.service import IncidentService, record
 from firebell.playbook.schema import Person, Playbook
@@ -51,7 +52,7 @@ class Edit:
     revision: int | None = None
 
 
-class Postmortems:
+class Postmortems(OnIncidents):
     def __init__(
         self,
         sessions: sessionmaker[Session],
@@ -60,10 +61,7 @@ class Postmortems:
         incidents: IncidentService,
         organizer: Callable[[], str] = lambda: "firebell@localhost",
     ) -> None:
-        self.sessions = sessions
-        self.clock = clock
-        self.playbook = playbook
-        self.incidents = incidents
+        super().__init__(sessions, clock, playbook, incidents)
         self.organizer = organizer
 
     # --- creation ---------------------------------------------------------------------

@@ -5,6 +5,10 @@ audience, on the first working day of the month (the playbook option
 Working days are the compensation's business days minus the public holidays of its
 country, in the organisation's time zone. One message per address and month, with a
 unique dedupe key: a restart, or a second engine on PostgreSQL, never sends it twice.
+
+The mailed review leaves private incidents out (`Reports.monthly_for_everyone`): a mailing
+list's readers are not known to be members; members and admins read the full review in
+the console, the API or `firebell report monthly`.
 """
 
 from __future__ import annotations
@@ -18,7 +22,6 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from firebell.auth.principal import SYSTEM
 from firebell.clock import Clock
 from firebell.comms.destinations import destination
 from firebell.playbook.schema import WEEKDAYS, Playbook
@@ -117,7 +120,7 @@ class MonthlyMailer:
             return 0
         from firebell.reports.documents import monthly_documents  # once a month: import late
 
-        documents = monthly_documents(self.reports.monthly(month, SYSTEM))
+        documents = monthly_documents(self.reports.monthly_for_everyone(month))
         now = self.clock.now()
         attachment = {
             "filename": f"incident-review-{month}.html",

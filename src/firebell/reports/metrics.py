@@ -11,8 +11,10 @@ and the instant we look from.
   answers it too) by `declared + response_time`; the resolution when resolved by
   `declared + resolution_time`. An incident still inside its window is *pending* and
   left out of the compliance percentage; one past it with no answer is a breach.
-* Drills are excluded from every figure. Private incidents count; their titles are
-  hidden from whoever may not see them (`sees_private`).
+* Drills are excluded from every figure. Private incidents are *excluded* from the
+  figures of whoever may not see them (as PagerDuty and incident.io do): the history
+  given here is already what the reader may see (`reports.service.load_history` filters
+  it with `incidents.visibility`), so counts never reveal that one exists.
 """
 
 from __future__ import annotations
@@ -156,7 +158,7 @@ class GroupMetrics:
 @dataclass(frozen=True)
 class IncidentRef:
     number: int
-    title: str | None  # None: private, and the reader may not see it
+    title: str
     severity: str
     service: str | None
 
@@ -296,12 +298,11 @@ def _group(
     )
 
 
-def _ref(incident: IncidentRecord, sees_private: bool) -> IncidentRef:
-    title = None if incident.private and not sees_private else incident.title
-    return IncidentRef(incident.number, title, incident.severity, incident.service)
+def _ref(incident: IncidentRecord) -> IncidentRef:
+    return IncidentRef(incident.number, incident.title, incident.severity, incident.service)
 
 
-def repeat_groups(incidents: Sequence[IncidentRecord], sees_private: bool) -> list[RepeatGroup]:
+def repeat_groups(incidents: Sequence[IncidentRecord]) -> list[RepeatGroup]:
     """Incidents of the same service with the same root cause, or linked to each other
     (transitively): every group of two or more."""
     parent = {i.number: i.number for i in incidents}
@@ -341,7 +342,7 @@ def repeat_groups(incidents: Sequence[IncidentRecord], sees_private: bool) -> li
             RepeatGroup(
                 services.pop() if len(services) == 1 else None,
                 causes.pop() if len(causes) == 1 else None,
-                [_ref(i, sees_private) for i in group],
+                [_ref(i) for i in group],
             )
         )
     groups.sort(key=lambda g: g.incidents[0].number)
@@ -404,7 +405,6 @@ def compute(
     targets: dict[str, Target],
     zones: dict[str, str],
     hours: WorkingHours,
-    sees_private: bool,
 ) -> Metrics:
     chosen = [i for i in history.incidents if in_scope(i, scope)]
     real = [i for i in chosen if not i.drill]
@@ -426,7 +426,7 @@ def compute(
         if "breached" in (response, resolution):
             breaches.append(
                 Breach(
-                    _ref(incident, sees_private),
+                    _ref(incident),
                     response == "breached",
                     resolution == "breached",
                 )
@@ -437,7 +437,7 @@ def compute(
         scope=scope,
         groups=groups,
         breaches=breaches,
-        repeats=repeat_groups(real, sees_private),
+        repeats=repeat_groups(real),
         postmortems=_due_rate(
             ((p.due_at, p.published_at) for p in history.postmortems if p.incident not in drills),
             scope,

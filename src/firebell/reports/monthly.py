@@ -37,7 +37,7 @@ class OverduePostmortem:
 class OpenItem:
     id: int
     incident: int
-    title: str | None
+    title: str
     owner: str
     priority: str
     due_at: datetime | None
@@ -64,7 +64,7 @@ def _minutes(seconds: float | None) -> float | None:
 
 
 def _title(ref: IncidentRef) -> str:
-    return cell(ref.title) if ref.title is not None else "(private)"
+    return cell(ref.title)
 
 
 def month_label(month: str) -> str:
@@ -273,10 +273,8 @@ def markdown(review: MonthlyReview) -> str:
         out += ["| Id | # | Action | Owner | Priority | Due |", "|---|---|---|---|---|---|"]
         for i in overdue_items[:LIST_LIMIT]:
             due = f"{i.due_at:%Y-%m-%d}" if i.due_at else "-"
-            title = cell(i.title) if i.title is not None else "(private)"
-            out.append(
-                f"| {i.id} | {i.incident} | {title} | @{cell(i.owner)} | {i.priority} | {due} |"
-            )
+            title, owner = cell(i.title), cell(i.owner)
+            out.append(f"| {i.id} | {i.incident} | {title} | @{owner} | {i.priority} | {due} |")
         out.append("")
     out += ["## On-call load", ""]
     if m.oncall:

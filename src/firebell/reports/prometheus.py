@@ -7,6 +7,11 @@ refused never reach the database); scrape every process for those.
 
 Metric names follow Prometheus conventions: `_total` counters, `_seconds` units,
 histograms with `_bucket{le}`, `_sum` and `_count`.
+
+Incident series (open, declared, SLA breaches) leave private incidents out
+(`incidents.visibility.public_only`): the scraper's token is a service account, never a
+member, and the series end up on dashboards that anyone may read. Page, timer and outbox
+series say nothing of which incident they served and count every one.
 """
 
 from __future__ import annotations
@@ -24,11 +29,12 @@ from prometheus_client.core import (
     Metric,
 )
 from prometheus_client.registry import Collector
-from sqlalchemy import ColumnElement, Float, case, cast, func, literal, select
+from sqlalchemy import ColumnElement, Float, and_, case, cast, func, literal, select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from firebell.incidents.lifecycle import OPEN_STATUSES
+from firebell.incidents.visibility import public_only
 from firebell.store.models import Incident, TimelineEvent, Timer
 from firebell.store.models import Message as OutboxMessage
 
@@ -93,7 +99,7 @@ class StoreCollector(Collector):
 
     @staticmethod
     def _incidents(session: Session) -> Iterator[Metric]:
-        real = Incident.drill.is_(False)
+        real = and_(Incident.drill.is_(False), public_only())
         open_counts = dict(
             session.execute(
                 select(Incident.severity, func.count())
@@ -197,7 +203,7 @@ class StoreCollector(Collector):
         for severity, details in session.execute(
             select(Incident.severity, TimelineEvent.details)
             .join(Incident, Incident.id == TimelineEvent.incident_id)
-            .where(TimelineEvent.kind == "sla_breached", Incident.drill.is_(False))
+            .where(TimelineEvent.kind == "sla_breached", Incident.drill.is_(False), public_only())
         ):
             clock = str(details.get("clock", "unknown")) if isinstance(details, dict) else "unknown"
             counts[(str(details.get("severity", severity)), clock)] += 1

@@ -7,12 +7,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, or_, select
+from sqlalchemy import ColumnElement, Row, and_, or_, select, true
 from sqlalchemy.orm import Session, sessionmaker
 
 from firebell.auth.principal import Principal
 from firebell.clock import Clock
 from firebell.errors import Invalid
+from firebell.incidents import visibility
 from firebell.playbook.schema import WEEKDAYS, Playbook
 from firebell.postmortems.models import ActionItem, Postmortem
 from firebell.reports.metrics import (
@@ -105,10 +106,22 @@ def _links(session: Session, numbers: list[int]) -> dict[int, tuple[int, ...]]:
     return {n: tuple(sorted(v)) for n, v in links.items()}
 
 
-def load_history(session: Session, since: datetime, until: datetime) -> History:
-    """Everything the metrics of [since, until) need, as plain rows (no ORM objects)."""
+def load_history(
+    session: Session,
+    since: datetime,
+    until: datetime,
+    visible: ColumnElement[bool] | None = None,
+) -> History:
+    """Everything the metrics of [since, until) need, as plain rows (no ORM objects).
+
+    `visible` (an `incidents.visibility` clause over `Incident`) keeps only the incidents
+    the reader may see, and only their pages, post-mortems and action items: a private
+    incident is absent from a non-member's figures, not counted anonymously."""
+    seen = true() if visible is None else visible
     incidents = session.execute(
-        select(*INCIDENT_COLUMNS).where(Incident.declared_at >= since, Incident.declared_at < until)
+        select(*INCIDENT_COLUMNS).where(
+            Incident.declared_at >= since, Incident.declared_at < until, seen
+        )
     ).all()
     links = _links(session, [i.id for i in incidents])
     page_rows = session.execute(
@@ -120,22 +133,26 @@ def load_history(session: Session, since: datetime, until: datetime) -> History:
             Message.incident_id.is_not(None),
             Message.created_at >= since,
             Message.created_at < until,
+            seen,
         )
         .distinct()
     ).all()
     postmortems = session.execute(
-        select(Postmortem.incident_id, Postmortem.due_at, Postmortem.published_at).where(
-            Postmortem.due_at >= since, Postmortem.due_at < until
-        )
+        select(Postmortem.incident_id, Postmortem.due_at, Postmortem.published_at)
+        .join(Incident, Incident.id == Postmortem.incident_id)
+        .where(Postmortem.due_at >= since, Postmortem.due_at < until, seen)
     ).all()
     # Items due in the period (for the completion rate) and every open one (the count).
     items = session.execute(
-        select(ActionItem.id, ActionItem.owner, ActionItem.due_at, ActionItem.done_at).where(
+        select(ActionItem.id, ActionItem.owner, ActionItem.due_at, ActionItem.done_at)
+        .join(Incident, Incident.id == ActionItem.incident_id)
+        .where(
             ActionItem.status != "cancelled",
             or_(
                 and_(ActionItem.due_at >= since, ActionItem.due_at < until),
                 ActionItem.done_at.is_(None),
             ),
+            seen,
         )
     ).all()
     return History(
@@ -162,6 +179,9 @@ def add_months(start: datetime, count: int) -> datetime:
 
 
 class Reports:
+    """Metrics and the monthly review as one reader sees them: the incidents they may see
+    (`incidents.visibility`), nothing of the others, not even in a count."""
+
     def __init__(
         self,
         sessions: sessionmaker[Session],
@@ -172,11 +192,24 @@ class Reports:
         self.clock = clock
         self.playbook = playbook
 
+    def visible_to(self, actor: Principal) -> ColumnElement[bool]:
+        return visibility.visible_clause(actor, visibility.security_people(self.playbook()))
+
     def metrics(
         self,
         since: datetime,
         until: datetime,
         actor: Principal,
+        severity: str | None = None,
+        service: str | None = None,
+    ) -> Metrics:
+        return self._metrics(since, until, self.visible_to(actor), severity, service)
+
+    def _metrics(
+        self,
+        since: datetime,
+        until: datetime,
+        visible: ColumnElement[bool],
         severity: str | None = None,
         service: str | None = None,
     ) -> Metrics:
@@ -189,23 +222,30 @@ class Reports:
             raise Invalid.field("service", f"unknown service '{service}'")
         scope = Scope(since, until, self.clock.now(), severity, service)
         with self.sessions() as session:
-            history = load_history(session, since, until)
+            history = load_history(session, since, until, visible)
         zones = {p.id: p.timezone for p in pb.people}
-        return compute(
-            history, scope, targets_of(pb), zones, working_hours_of(pb), actor.sees_private
-        )
+        return compute(history, scope, targets_of(pb), zones, working_hours_of(pb))
 
     def monthly(self, month: str, actor: Principal, months: int = 6) -> MonthlyReview:
-        """The month's review, with the trend over the `months` ending with it."""
+        """The month's review as `actor` may see it, with the trend over the `months`
+        ending with it."""
+        return self._monthly(month, self.visible_to(actor), months)
+
+    def monthly_for_everyone(self, month: str, months: int = 6) -> MonthlyReview:
+        """The review as anyone may see it (no private incident): what is e-mailed to
+        the management audience, a list whose readers firebell cannot check."""
+        return self._monthly(month, visibility.public_only(), months)
+
+    def _monthly(self, month: str, visible: ColumnElement[bool], months: int) -> MonthlyReview:
         start = month_start(month)
         trend = []
         for back in range(months - 1, -1, -1):
             first = add_months(start, -back)
-            trend.append((f"{first:%Y-%m}", self.metrics(first, add_months(first, 1), actor)))
+            trend.append((f"{first:%Y-%m}", self._metrics(first, add_months(first, 1), visible)))
         now = self.clock.now()
         with self.sessions() as session:
-            overdue = self._overdue_postmortems(session, now, actor)
-            items = self._open_items(session, now, actor)
+            overdue = self._overdue_postmortems(session, now, visible)
+            items = self._open_items(session, now, visible)
         return MonthlyReview(
             month=month,
             generated_at=now,
@@ -218,46 +258,41 @@ class Reports:
 
     @staticmethod
     def _overdue_postmortems(
-        session: Session, now: datetime, actor: Principal
+        session: Session, now: datetime, visible: ColumnElement[bool]
     ) -> list[OverduePostmortem]:
         rows = session.execute(
             select(Postmortem, Incident)
             .join(Incident, Incident.id == Postmortem.incident_id)
-            .where(Postmortem.state != "published", Postmortem.due_at < now)
+            .where(Postmortem.state != "published", Postmortem.due_at < now, visible)
             .order_by(Postmortem.due_at)
         ).all()
         return [
             OverduePostmortem(
-                IncidentRef(
-                    i.id,
-                    None if i.private and not actor.sees_private else i.title,
-                    i.severity,
-                    i.service,
-                ),
-                pm.due_at,
-                pm.state,
+                IncidentRef(i.id, i.title, i.severity, i.service), pm.due_at, pm.state
             )
             for pm, i in rows
             if pm.due_at is not None and not i.drill
         ]
 
     @staticmethod
-    def _open_items(session: Session, now: datetime, actor: Principal) -> list[OpenItem]:
-        rows = session.execute(
-            select(ActionItem, Incident.private)
+    def _open_items(
+        session: Session, now: datetime, visible: ColumnElement[bool]
+    ) -> list[OpenItem]:
+        rows = session.scalars(
+            select(ActionItem)
             .join(Incident, Incident.id == ActionItem.incident_id)
-            .where(ActionItem.status.in_(("open", "in_progress")))
+            .where(ActionItem.status.in_(("open", "in_progress")), visible)
             .order_by(ActionItem.due_at.is_(None), ActionItem.due_at, ActionItem.id)
         ).all()
         return [
             OpenItem(
                 a.id,
                 a.incident_id,
-                None if private and not actor.sees_private else a.title,
+                a.title,
                 a.owner,
                 a.priority,
                 a.due_at,
                 a.due_at is not None and a.due_at < now,
             )
-            for a, private in rows
+            for a in rows
         ]

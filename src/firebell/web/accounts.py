@@ -66,7 +66,7 @@ class UserView:
     @property
     def principal(self) -> Principal:
         role: Role = self.role  # type: ignore[assignment]
-        return Principal(self.name, role)
+        return Principal(self.name, role, person=self.person)
 
 
 def check_password(password: str) -> None:

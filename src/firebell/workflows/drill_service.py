@@ -7,13 +7,13 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from firebell.auth.principal import Principal
-from firebell.clock import Clock
 from firebell.errors import Invalid, NotFound
-from firebell.incidents.service import Declaration, IncidentService
-from firebell.playbook.schema import DrillScenario, Playbook
+from firebell.incidents.base import OnIncidents
+from firebell.incidents.service import Declaration
+from firebell.playbook.schema import DrillScenario
 from firebell.store.models import Incident, TimelineEvent
 from firebell.workflows import drill_report, drill_schedule, drills, runbook
 from firebell.workflows.drill_report import DrillReport
@@ -23,19 +23,7 @@ from firebell.workflows.drills import DrillScore, TimelineItem
 MAX_SCHEDULE_DAYS = 5 * 366
 
 
-class Drills:
-    def __init__(
-        self,
-        sessions: sessionmaker[Session],
-        clock: Clock,
-        playbook: Playbook,
-        incidents: IncidentService,
-    ) -> None:
-        self.sessions = sessions
-        self.clock = clock
-        self.playbook = playbook
-        self.incidents = incidents
-
+class Drills(OnIncidents):
     def scenario(self, scenario_id: str) -> DrillScenario:
         found = next((d for d in self.playbook.drills.scenarios if d.id == scenario_id), None)
         if found is None:

@@ -22,6 +22,7 @@ from firebell.clock import Clock
 from firebell.comms import context as ctx
 from firebell.errors import Conflict, Forbidden, Invalid, NotFound
 from firebell.incidents import lifecycle
+from firebell.incidents.base import OnIncidents
 from firebell.incidents.lifecycle import OPEN_STATUSES
 from firebell.incidents.service import IncidentService, record
 from firebell.playbook.schema import Playbook, StepAction, Workflow
@@ -51,7 +52,7 @@ class ActionPorts:
     resolve_targets: Callable[[Session, str, str, datetime], list[str]]
 
 
-class Runbooks:
+class Runbooks(OnIncidents):
     def __init__(
         self,
         sessions: sessionmaker[Session],
@@ -61,10 +62,7 @@ class Runbooks:
         ports: ActionPorts,
         allowed_programs: frozenset[str] = frozenset(),
     ) -> None:
-        self.sessions = sessions
-        self.clock = clock
-        self.playbook = playbook
-        self.incidents = incidents
+        super().__init__(sessions, clock, playbook, incidents)
         self.ports = ports
         self.allowed = allowed_programs
 

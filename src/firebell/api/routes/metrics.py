@@ -1,7 +1,8 @@
 """`GET /metrics` for Prometheus.
 
 It needs a token (any role, e.g. a `viewer` token made for Prometheus): firebell checks a
-token on every route, and incident counts by severity are internal information. In the
+token on every route, and incident counts by severity are internal information (private
+incidents are left out of them: see `firebell.reports.prometheus`). In the
 scrape config: `authorization: {credentials_file: /etc/prometheus/firebell.token}`.
 """
 
