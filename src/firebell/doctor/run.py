@@ -57,6 +57,7 @@ def static_findings(runtime: Runtime, facts: DatabaseFacts) -> list[Finding]:
         *checks.channels_configured(methods),
         *checks.people_without_contact(playbook, methods),
         *checks.unreachable_levels(playbook, methods),
+        *checks.console_pages(playbook, methods),
         *checks.example_contacts(playbook),
         *checks.silent_integrations(playbook, facts.heard_from),
     ]
