@@ -4,12 +4,14 @@ delivered at once by the engine's own delivery step, so it proves the whole path
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from firebell.paging.policy import deliveries
+from firebell.errors import Invalid
+from firebell.paging.policy import CONTACT_METHODS, addresses_of, deliveries
 from firebell.playbook.schema import Person
 from firebell.runtime import Runtime
 from firebell.store.db import transaction
@@ -85,3 +87,49 @@ def outcomes(runtime: Runtime, ids: list[int]) -> list[Outcome]:
     with runtime.sessions() as session:
         rows = session.scalars(select(Message).where(Message.id.in_(ids)).order_by(Message.id))
         return [Outcome(r.method, r.address, r.status, r.last_error) for r in rows]
+
+
+# --- one method at a time: the console's "send me a test page" -------------------------------
+
+WAIT = 5.0  # seconds the console waits for the engine's outcome before answering "queued"
+
+
+def send_one(runtime: Runtime, person_id: str, method: str) -> int:
+    """Queue a test page to one contact method of a person; returns the message id. The
+    engine (running in `firebell serve`) delivers it; a `console` test page waits for a
+    console to show it. Raises Invalid naming `method` when it cannot be sent at all."""
+    playbook = runtime.playbook.playbook
+    person = next((p for p in playbook.people if p.id == person_id), None)
+    if person is None:
+        raise Invalid.field("person", f"'{person_id}' is not one of the playbook's people")
+    if method not in CONTACT_METHODS:
+        raise Invalid.field("method", f"must be one of {', '.join(CONTACT_METHODS)}")
+    address = addresses_of(person)[method]
+    if not address:
+        raise Invalid.field("method", f"{person.id} has no {method} address in the playbook")
+    if method not in runtime.channels:
+        raise Invalid.field("method", f"no {method} channel is configured on this server")
+    with transaction(runtime.sessions) as session:
+        message = queue_test_page(session, runtime, person, method, address, secrets.token_hex(4))
+        session.flush()
+        message_id = message.id
+    runtime.engine.wake()
+    return message_id
+
+
+def wait_for_outcome(
+    runtime: Runtime, message_id: int, person_id: str, timeout: float = WAIT
+) -> Outcome | None:
+    """The test page's outcome once the engine settled it (or as it stands after
+    `timeout`); None when it is not a test page of this person."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with runtime.sessions() as session:
+            row = session.get(Message, message_id)
+            if row is None or row.person != person_id or row.purpose != "test":
+                return None
+            outcome = Outcome(row.method, row.address, row.status, row.last_error)
+        settled = outcome.status not in ("pending", "sending") or outcome.method == "console"
+        if settled or time.monotonic() >= deadline:
+            return outcome
+        time.sleep(0.1)
