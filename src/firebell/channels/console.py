@@ -166,17 +166,13 @@ class ConsolePages:
     def inbox(self, person: str) -> list[InboxRow]:
         """Every message addressed to this person, newest first (the latest 200)."""
         with self.sessions() as session:
-            rows = (
-                session.execute(
-                    select(Message, Incident)
-                    .outerjoin(Incident, Incident.id == Message.incident_id)
-                    .where(Message.person == person)
-                    .order_by(Message.id.desc())
-                    .limit(INBOX_LIMIT)
-                )
-                .tuples()
-                .all()
-            )
+            rows = session.execute(
+                select(Message, Incident)
+                .outerjoin(Incident, Incident.id == Message.incident_id)
+                .where(Message.person == person)
+                .order_by(Message.id.desc())
+                .limit(INBOX_LIMIT)
+            ).all()
             return [
                 InboxRow(
                     m.id,
