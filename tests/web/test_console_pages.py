@@ -288,5 +288,7 @@ def test_doctor_says_the_console_only_reaches_open_consoles(
     text = " ".join(f.message for f in found)
     assert "only reaches people whose console is open" in text
     assert any(f.level == "warning" and CONSOLE_ONLY in f.message for f in found)
-    only = checks.channels_configured({"console", "webhook"})
+    assert checks.uses_console(rt.playbook.playbook, set(rt.channels))
+    only = checks.channels_configured({"console", "webhook"}, console_used=True)
     assert only[0].level == "warning" and "only while their console" in only[0].message
+    assert checks.channels_configured({"console", "webhook"})[0].level == "error"  # unused

@@ -150,12 +150,13 @@ def silent_integrations(playbook: Playbook, heard_from: Collection[str]) -> list
     ]
 
 
-def channels_configured(methods: Collection[str]) -> list[Finding]:
-    """Paging needs at least one channel that reaches a person directly."""
+def channels_configured(methods: Collection[str], console_used: bool = False) -> list[Finding]:
+    """Paging needs at least one channel that reaches a person directly. The console
+    (always on) counts, with a warning, only when someone's rules use it."""
     personal = {"email", "sms", "voice", "chat", "push"} & set(methods)
     if personal:
         return [ok("channels", f"configured: {', '.join(sorted(personal))}")]
-    if "console" in methods:
+    if console_used and "console" in methods:
         return [
             warning(
                 "channels",
@@ -171,6 +172,11 @@ def channels_configured(methods: Collection[str]) -> list[Finding]:
             "configure SMTP, Slack, Twilio or ntfy (firebell init, or FIREBELL_SMTP_HOST…)",
         )
     ]
+
+
+def uses_console(playbook: Playbook, methods: Collection[str]) -> bool:
+    """Whether anyone is paged by the console method (a rule of theirs uses it)."""
+    return any("console" in reachable_methods(p, playbook, methods) for p in playbook.people)
 
 
 def console_pages(playbook: Playbook, methods: Collection[str]) -> list[Finding]:
