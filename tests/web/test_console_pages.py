@@ -19,7 +19,9 @@ from firebell.doctor import checks
 from firebell.engine.runner import EngineThread
 from firebell.intake import test_alert
 from firebell.runtime import Runtime
+from firebell.store.db import transaction
 from firebell.store.models import Incident, Message
+from firebell.store.outbox import enqueue
 from tests.paging._support import (
     ALICE,
     HttpReceiver,
@@ -292,3 +294,40 @@ def test_doctor_says_the_console_only_reaches_open_consoles(
     only = checks.channels_configured({"console", "webhook"}, console_used=True)
     assert only[0].level == "warning" and "only while their console" in only[0].message
     assert checks.channels_configured({"console", "webhook"})[0].level == "error"  # unused
+
+
+def test_a_notice_about_a_resolved_incident_is_not_shown(
+    setup: tuple[Runtime, TestClient, str], clock: FrozenClock
+) -> None:
+    rt, client, service = setup
+    numbers = [declare(rt, "P1", service, title=t) for t in ("open one", "resolved one")]
+    rt.incidents.acknowledge(numbers[0], ALICE)
+    rt.incidents.resolve(numbers[1], ALICE)
+    with transaction(rt.sessions) as session:
+        for number in numbers:  # an SLA notice is not cancelled by the resolution
+            enqueue(
+                session,
+                purpose="sla",
+                method="console",
+                address=f"console:{CONSOLE_ONLY}",
+                subject=f"[firebell] SLA #{number}",
+                body="response overdue",
+                dedupe_key=f"sla-test-{number}",
+                now=clock.now(),
+                incident=session.get(Incident, number),
+                person=CONSOLE_ONLY,
+            )
+    sign_in(client, "pat")
+    waiting = client.get("/console/pages/waiting").json()["pages"]
+    assert [p["incident"] for p in waiting] == [numbers[0]]
+
+
+def test_on_call_page_says_the_console_needs_an_open_console(
+    setup: tuple[Runtime, TestClient, str],
+) -> None:
+    _, client, _ = setup
+    sign_in(client, "bob")
+    page = client.get("/console/oncall").text
+    assert 'console <span class="hint">(only while their console is open)' in page
+    profile = client.get("/console/profile").text  # bob's rules do not use it; still said
+    assert "only reaches people whose firebell console is open" in profile

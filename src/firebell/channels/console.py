@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from firebell.channels.base import DeliveryError, Outgoing
@@ -113,16 +113,20 @@ class ConsolePages:
         self.clock = clock
 
     def waiting(self, person: str) -> list[ConsolePage]:
-        """Console pages for this person that are due and not yet shown, oldest first."""
+        """Console pages for this person that are due and not yet shown, oldest first.
+        A page about an incident resolved since (an SLA notice, say: pages proper are
+        cancelled by the resolution) is not shown: it would wake someone for nothing."""
         now = self.clock.now()
         with self.sessions() as session:
             rows = session.scalars(
                 select(Message)
+                .outerjoin(Incident, Incident.id == Message.incident_id)
                 .where(
                     Message.method == METHOD,
                     Message.person == person,
                     Message.status == "pending",
                     Message.not_before <= now,
+                    or_(Incident.id.is_(None), Incident.status.not_in(("resolved", "closed"))),
                 )
                 .order_by(Message.id)
                 .limit(50)
