@@ -15,6 +15,7 @@ from firebell.api.ratelimit import TokenBuckets
 from firebell.auth.keys import derive, master_key
 from firebell.auth.principal import Principal
 from firebell.channels.base import Channel
+from firebell.channels.console import ConsoleChannel, ConsolePages
 from firebell.channels.email import EmailChannel
 from firebell.channels.registry import build_channels
 from firebell.channels.slack_api import SlackApi
@@ -69,6 +70,7 @@ class Runtime:
     incidents: IncidentService = field(init=False)
     pager: Pager = field(init=False)
     channels: dict[str, Channel] = field(init=False)
+    console_pages: ConsolePages = field(init=False)
     engine: Engine = field(init=False)
     integrations: Integrations = field(init=False)
     ingestor: Ingestor = field(init=False)
@@ -96,6 +98,8 @@ class Runtime:
         self.incidents = IncidentService(self.sessions, self.clock, self.playbook)
         self.channels = build_channels(self.settings.channels)
         self.channels["webhook"] = WebhookChannel(self.webhook_secret)
+        self.channels["console"] = ConsoleChannel()  # pulled by the browser, never claimed
+        self.console_pages = ConsolePages(self.sessions, self.clock)
         if self.settings.smtp is not None:
             self.channels["email"] = EmailChannel(self.settings.smtp)
         self.pager = Pager(lambda: self.playbook.playbook, lambda: set(self.channels))

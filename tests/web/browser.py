@@ -34,12 +34,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(home: Path, database_url: str | None = None) -> Iterator[Server]:
+def running_server(
+    home: Path, database_url: str | None = None, playbook_path: Path | None = None
+) -> Iterator[Server]:
     port = free_port()
     settings = Settings(
         home=home,
         database_url=database_url or f"sqlite:///{home / 'firebell.db'}",
-        playbook_path=None,
+        playbook_path=playbook_path,
         port=port,
     )
     runtime = build_runtime(settings)

@@ -13,6 +13,8 @@ from playwright.sync_api import sync_playwright
 
 from firebell.auth.principal import Principal
 from firebell.incidents.service import Declaration
+from firebell.setup.test_page import queue_test_page
+from firebell.store.db import transaction
 
 from .browser import CHROMIUM, SCREENSHOTS, Server, running_server
 from .support import PASSWORD, make_user
@@ -38,6 +40,9 @@ def seeded(tmp_path: Path) -> Iterator[tuple[Server, list[str]]]:
         rt.incidents.set_status(p1.id, "monitoring", alice)
         done = rt.incidents.declare(Declaration("Search index stale", "P3"), alice)
         rt.incidents.resolve(done.id, alice, "reindexed")
+        with transaction(rt.sessions) as session:  # something in alice's "My pages"
+            console = pb.people[0]
+            queue_test_page(session, rt, console, "console", f"console:{console.id}", "a11y")
         schedule = pb.on_call.schedules[0].id
         start = rt.clock.now() + timedelta(days=1)
         rt.schedules.add_override(
@@ -57,6 +62,7 @@ def seeded(tmp_path: Path) -> Iterator[tuple[Server, list[str]]]:
             "/console/integrations",
             "/console/admin",
             "/console/profile",
+            "/console/pages",
         ]
         drill = rt.drills.start("database-failover", [pb.people[0].id, "dba"], alice)
         rt.incidents.acknowledge(drill.id, alice)

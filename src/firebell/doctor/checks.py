@@ -150,11 +150,21 @@ def silent_integrations(playbook: Playbook, heard_from: Collection[str]) -> list
     ]
 
 
-def channels_configured(methods: Collection[str]) -> list[Finding]:
-    """Paging needs at least one channel that reaches a person directly."""
+def channels_configured(methods: Collection[str], console_used: bool = False) -> list[Finding]:
+    """Paging needs at least one channel that reaches a person directly. The console
+    (always on) counts, with a warning, only when someone's rules use it."""
     personal = {"email", "sms", "voice", "chat", "push"} & set(methods)
     if personal:
         return [ok("channels", f"configured: {', '.join(sorted(personal))}")]
+    if console_used and "console" in methods:
+        return [
+            warning(
+                "channels",
+                "only the web console can reach a person, and only while their console "
+                "is open in a browser",
+                "configure SMTP, Slack, Twilio or ntfy (firebell init, or FIREBELL_SMTP_HOST…)",
+            )
+        ]
     return [
         error(
             "channels",
@@ -162,6 +172,45 @@ def channels_configured(methods: Collection[str]) -> list[Finding]:
             "configure SMTP, Slack, Twilio or ntfy (firebell init, or FIREBELL_SMTP_HOST…)",
         )
     ]
+
+
+def uses_console(playbook: Playbook, methods: Collection[str]) -> bool:
+    """Whether anyone is paged by the console method (a rule of theirs uses it)."""
+    return any("console" in reachable_methods(p, playbook, methods) for p in playbook.people)
+
+
+def console_pages(playbook: Playbook, methods: Collection[str]) -> list[Finding]:
+    """People paged by the `console` method: say it only reaches an open console, and
+    who has nothing else that reaches them."""
+    users = []
+    alone = []
+    for person in playbook.people:
+        if person.example:
+            continue
+        reachable = reachable_methods(person, playbook, methods)
+        if "console" in reachable:
+            users.append(person.id)
+            if reachable == ["console"]:
+                alone.append(person.id)
+    if not users:
+        return []
+    found = [
+        ok(
+            "console",
+            f"{len(users)} people are paged in the web console ({', '.join(users)}); "
+            "it only reaches people whose console is open",
+        )
+    ]
+    if alone:
+        found.append(
+            warning(
+                "console",
+                f"only the console pages {', '.join(alone)}: nobody is reached while their "
+                "console is closed",
+                "add a notification rule with another method (email, sms, push…)",
+            )
+        )
+    return found
 
 
 def clock_skew(local: datetime, reference: datetime | None, source: str) -> list[Finding]:

@@ -54,9 +54,10 @@ def static_findings(runtime: Runtime, facts: DatabaseFacts) -> list[Finding]:
     methods = set(runtime.channels)
     return [
         *checks.database(facts.reachable, facts.detail, facts.revision, head_revision()),
-        *checks.channels_configured(methods),
+        *checks.channels_configured(methods, checks.uses_console(playbook, methods)),
         *checks.people_without_contact(playbook, methods),
         *checks.unreachable_levels(playbook, methods),
+        *checks.console_pages(playbook, methods),
         *checks.example_contacts(playbook),
         *checks.silent_integrations(playbook, facts.heard_from),
         *checks.drill_organisers(playbook, methods),

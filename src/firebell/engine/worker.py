@@ -57,6 +57,9 @@ class Engine:
     wakeup: threading.Event = field(default_factory=threading.Event)
     # PostgreSQL: listen for NOTIFY from other processes while running.
     notify_url: str | None = None
+    # Methods the recipient pulls (the web console shows its pages and confirms them):
+    # never claimed here; they stay pending until shown (channels/console.py).
+    pulled: frozenset[str] = frozenset({"console"})
 
     # --- timers ----------------------------------------------------------------------
 
@@ -152,6 +155,7 @@ class Engine:
                 session.scalars(
                     select(Message)
                     .where(Message.status == "pending", Message.not_before <= now)
+                    .where(Message.method.not_in(self.pulled))
                     .order_by(Message.priority, Message.not_before, Message.id)
                     .limit(self.batch)
                     .with_for_update(skip_locked=True)

@@ -122,6 +122,24 @@ class Delivery:
     delay: timedelta
 
 
+CONTACT_METHODS = ("email", "sms", "voice", "chat", "push", "webhook", "console")
+
+
+def addresses_of(person: schema.Person) -> dict[str, str | None]:
+    """Each contact method -> this person's address for it (None: none given). The
+    `console` method's address is the person's id: it reaches the consoles of the users
+    linked to that person."""
+    return {
+        "email": person.email,
+        "sms": person.phone,
+        "voice": person.phone,
+        "chat": person.chat,
+        "push": person.push_topic,
+        "webhook": person.webhook_url,
+        "console": f"console:{person.id}",
+    }
+
+
 def deliveries(
     person: schema.Person,
     defaults: list[schema.ContactMethodRule],
@@ -130,14 +148,7 @@ def deliveries(
     """A person's notification rules for this urgency -> deliveries, and the rules that
     could not apply (no address for that method) with the reason."""
     rules = person.notification_rules or defaults
-    addresses = {
-        "email": person.email,
-        "sms": person.phone,
-        "voice": person.phone,
-        "chat": person.chat,
-        "push": person.push_topic,
-        "webhook": person.webhook_url,
-    }
+    addresses = addresses_of(person)
     result: list[Delivery] = []
     skipped: list[tuple[str, str]] = []
     for rule in rules:

@@ -61,9 +61,13 @@ class Organization(Strict):
 
 
 class ContactMethodRule(Strict):
-    """Reach a person by `method`, `delay` after they are paged, for pages of `urgency`."""
+    """Reach a person by `method`, `delay` after they are paged, for pages of `urgency`.
 
-    method: Literal["email", "chat", "sms", "voice", "push", "webhook"]
+    `console` pages the person's open firebell web console(s) (a browser notification with
+    sound and an Acknowledge button); it needs no address and no channel set up, but it
+    only reaches someone whose console is open: pair it with another method."""
+
+    method: Literal["email", "chat", "sms", "voice", "push", "webhook", "console"]
     delay: Span = Span()
     urgency: Literal["high", "low", "any"] = "any"
 

@@ -61,6 +61,8 @@ class Console:
     sessions: WebSessions
     templates: Environment
     sign_in_limits: TokenBuckets = field(default_factory=TokenBuckets)
+    # "Send me a test page" / "Send a test alert": per user (per minute, burst).
+    test_limits: TokenBuckets = field(default_factory=TokenBuckets)
 
     @classmethod
     def build(cls, runtime: Runtime) -> Console:

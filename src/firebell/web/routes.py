@@ -6,7 +6,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 
 from firebell.web.console import HERE, Console, install_handlers, redirect, signed_in
-from firebell.web.views import auth, catalog, comms, drills, incidents, oncall, profile
+from firebell.web.views import auth, catalog, comms, drills, incidents, oncall, pages, profile
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 STATIC = {
@@ -57,5 +57,6 @@ def install(app: FastAPI) -> None:
         catalog,
         profile,
         drills,
+        pages,
     ):  # comms first: its paths are more specific
         app.include_router(module.router)

@@ -104,3 +104,125 @@
     if (article) live(article);
   });
 })();
+
+// Console pages (the `console` paging method): each page addressed to me is shown here as
+// a banner with a big Acknowledge button, a browser notification (once allowed with the
+// button on My pages) and a short sound made in the browser; then the server is told it
+// was shown, which is when it counts as delivered. Live by server-sent events, with a
+// slower poll as the fallback.
+(function () {
+  "use strict";
+  var seen = {};
+  var audio = null;
+
+  function beep() {
+    try {
+      var Ctx = window.AudioContext || window.webkitAudioContext;
+      if (!Ctx) return;
+      audio = audio || new Ctx();
+      if (audio.state === "suspended") audio.resume();
+      [0, 0.3, 0.6].forEach(function (at) {
+        var t = audio.currentTime + at, osc = audio.createOscillator(), gain = audio.createGain();
+        osc.type = "square";
+        osc.frequency.value = at === 0.3 ? 660 : 880;
+        gain.gain.setValueAtTime(0.0001, t);
+        gain.gain.exponentialRampToValueAtTime(0.15, t + 0.02);
+        gain.gain.exponentialRampToValueAtTime(0.0001, t + 0.22);
+        osc.connect(gain); gain.connect(audio.destination);
+        osc.start(t); osc.stop(t + 0.25);
+      });
+    } catch (e) { /* the banner and the notification carry the page without sound */ }
+  }
+
+  function notify(page, focus) {
+    if (!("Notification" in window) || Notification.permission !== "granted") return;
+    try {
+      var n = new Notification(page.subject, { body: page.body, tag: "firebell-page-" + page.id, requireInteraction: true });
+      n.onclick = function () { window.focus(); focus(); n.close(); };
+    } catch (e) { /* some browsers only notify from a service worker: the banner remains */ }
+  }
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (text) node.textContent = text;
+    return node;
+  }
+
+  function banner(region, page) {
+    var id = "page-" + page.id;
+    var box = el("section", { "class": "page-banner", id: id, role: "alert", "aria-labelledby": id + "-title" });
+    var what = page.incident ? (page.severity ? page.severity + " " : "") + "#" + page.incident + " " + (page.title || "") : "Test page";
+    box.appendChild(el("h2", { id: id + "-title" }, (page.purpose === "test" ? "Test page: " : "You are paged: ") + what));
+    box.appendChild(el("p", {}, page.body));
+    var actions = el("div", { "class": "page-actions" });
+    if (page.incident) {
+      var form = el("form", { method: "post", action: "/console/incidents/" + page.incident + "/acknowledge" });
+      form.appendChild(el("input", { type: "hidden", name: "csrf", value: region.getAttribute("data-csrf") }));
+      form.appendChild(el("button", { type: "submit", "class": "primary big" }, "Acknowledge"));
+      actions.appendChild(form);
+      actions.appendChild(el("a", { href: "/console/incidents/" + page.incident, "class": "button" }, "Open incident #" + page.incident));
+    }
+    var dismiss = el("button", { type: "button", "class": "small" }, "Dismiss");
+    dismiss.addEventListener("click", function () { box.remove(); });
+    actions.appendChild(dismiss);
+    box.appendChild(actions);
+    region.insertBefore(box, region.firstChild);
+    return box;
+  }
+
+  function confirmShown(region, page) {
+    var body = new FormData();
+    body.append("csrf", region.getAttribute("data-csrf"));
+    return fetch("/console/pages/" + page.id + "/shown", { method: "POST", body: body, credentials: "same-origin" });
+  }
+
+  function show(region, page) {
+    if (seen[page.id]) return;
+    seen[page.id] = true;
+    var box = banner(region, page);
+    notify(page, function () { var b = box.querySelector("button"); if (b) b.focus(); });
+    beep();
+    confirmShown(region, page).catch(function () { seen[page.id] = false; });
+  }
+
+  function poll(region) {
+    fetch(region.getAttribute("data-waiting"), { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : { pages: [] }; })
+      .then(function (data) { data.pages.forEach(function (p) { show(region, p); }); })
+      .catch(function () {});
+  }
+
+  function permissionButton() {
+    var button = document.getElementById("enable-notifications");
+    var state = document.getElementById("notification-state");
+    if (!button) return;
+    var say = function () {
+      if (!state) return;
+      if (!("Notification" in window)) state.textContent = "This browser cannot show notifications; pages appear as a banner on any console page.";
+      else if (Notification.permission === "granted") state.textContent = "Browser notifications are on for this console.";
+      else if (Notification.permission === "denied") state.textContent = "Browser notifications are blocked for this site; pages still appear as a banner.";
+      else state.textContent = "";
+    };
+    button.hidden = !("Notification" in window) || Notification.permission !== "default";
+    say();
+    button.addEventListener("click", function () {
+      beep(); // a click also allows sound from now on
+      Notification.requestPermission().then(function () { button.hidden = Notification.permission !== "default"; say(); });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    permissionButton();
+    var region = document.getElementById("console-pages");
+    if (!region) return;
+    if (window.EventSource) {
+      var source = new EventSource(region.getAttribute("data-live"));
+      source.addEventListener("page", function (msg) { show(region, JSON.parse(msg.data)); });
+      setInterval(function () { poll(region); }, 30000);
+    } else {
+      setInterval(function () { poll(region); }, 5000);
+    }
+    poll(region);
+  });
+})();

@@ -3,13 +3,28 @@ and the admin page (users, the playbook in force)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from urllib.parse import quote
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from firebell.errors import DomainError
+from firebell.intake import test_alert
+from firebell.intake.errors import IntakeError
 from firebell.intake.last_seen import last_events
-from firebell.web.console import console_of, require_role, signed_in
+from firebell.web.console import (
+    Refused,
+    console_of,
+    form_of,
+    redirect,
+    require_role,
+    signed_in,
+)
+from firebell.web.sessions import SignedIn
 
 router = APIRouter(prefix="/console", include_in_schema=False)
+TEST_ALERT_LIMIT = (6, 3)  # per user: per minute, burst
 
 
 @router.get("/policies", response_class=HTMLResponse)
@@ -44,10 +59,29 @@ def services_page(request: Request) -> Response:
 
 
 @router.get("/integrations", response_class=HTMLResponse)
-def integrations_page(request: Request) -> Response:
+def integrations_page(
+    request: Request, tested: str = "", outcome: str = "", incident: int = 0
+) -> Response:
     """Admins only: each URL carries the integration's secret key."""
     who = signed_in(request)
     require_role(who, "admin")
+    result = TestedView(tested, outcome, incident or None) if tested else None
+    return _integrations(request, who, result=result)
+
+
+@dataclass(frozen=True)
+class TestedView:
+    """The last test alert's result, as the redirect after it carries it."""
+
+    integration: str
+    outcome: str  # opened, updated, silenced, dropped; or the reason it was refused
+    incident: int | None
+    failed: bool = False
+
+
+def _integrations(
+    request: Request, who: SignedIn, status: int = 200, result: TestedView | None = None
+) -> Response:
     console = console_of(request)
     runtime = console.runtime
     base = str(request.base_url).rstrip("/")
@@ -55,8 +89,44 @@ def integrations_page(request: Request) -> Response:
         request,
         "integrations.html",
         who,
+        status,
         integrations=[(i.spec, i.url(base)) for i in runtime.integrations.all()],
         last=last_events(runtime.sessions),
+        testable=test_alert.TESTABLE,
+        tested=result,
+    )
+
+
+@router.post("/integrations/{integration_id}/test-alert", response_model=None)
+async def send_test_alert(integration_id: str, request: Request) -> Response:
+    """A test alert in this integration's format through the real intake path: it opens
+    (or updates) a real incident titled "Test alert from the console"."""
+    who = signed_in(request)
+    await form_of(request, who)
+    require_role(who, "admin")
+    console = console_of(request)
+    wait = console.test_limits.take(f"test-alert:{who.user.id}", *TEST_ALERT_LIMIT)
+    if wait > 0:
+        raise Refused(
+            429,
+            "Too many test alerts",
+            f"You can send {TEST_ALERT_LIMIT[0]} test alerts a minute; try again in "
+            f"{int(wait) + 1} s.",
+        )
+    try:
+        result = await test_alert.send(console.runtime, integration_id)
+    except (DomainError, IntakeError) as exc:
+        reason = str(exc)
+        view = TestedView(integration_id, reason, None, failed=True)
+        return _integrations(request, who, 422, view)
+    if result.incidents:
+        outcome = "opened" if result.created else "updated"
+    else:
+        outcome = "silenced" if result.silenced else "dropped"
+    number = f"&incident={result.incidents[0]}" if result.incidents else ""
+    return redirect(
+        f"/console/integrations?tested={quote(integration_id)}&outcome={outcome}{number}"
+        f"#integration-{quote(integration_id)}"
     )
 
 

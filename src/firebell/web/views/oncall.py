@@ -76,6 +76,14 @@ def oncall_page(request: Request) -> Response:
         by_policy=by_policy,
         people=people,
         shifts=my_shifts(runtime, who.user.person, now),
+        console_paged={
+            p.id
+            for p in pb.people
+            if any(
+                r.method == "console"
+                for r in p.notification_rules or pb.on_call.default_notification_rules
+            )
+        },
     )
 
 
