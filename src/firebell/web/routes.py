@@ -6,7 +6,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 
 from firebell.web.console import HERE, Console, install_handlers, redirect, signed_in
-from firebell.web.views import auth, catalog, comms, incidents, oncall, profile
+from firebell.web.views import auth, catalog, comms, incidents, oncall, profile, sso, tokens
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 STATIC = {
@@ -56,5 +56,7 @@ def install(app: FastAPI) -> None:
         oncall,
         catalog,
         profile,
+        sso,
+        tokens,
     ):  # comms first: its paths are more specific
         app.include_router(module.router)

@@ -3,11 +3,15 @@ and the admin page (users, the playbook in force)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from firebell.auth.principal import ROLES
 from firebell.intake.last_seen import last_events
 from firebell.web.console import console_of, require_role, signed_in
+from firebell.web.sessions import SignedIn
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
@@ -64,13 +68,23 @@ def integrations_page(request: Request) -> Response:
 def admin_page(request: Request) -> Response:
     who = signed_in(request)
     require_role(who, "admin")
+    return render_admin(request, who)
+
+
+def render_admin(request: Request, who: SignedIn, status: int = 200, **extra: Any) -> HTMLResponse:
+    """The admin page; `extra` carries a one-time set-password link or form errors."""
     console = console_of(request)
     loaded = console.runtime.playbook
     return console.render(
         request,
         "admin.html",
         who,
+        status=status,
         users=console.accounts.list(),
+        tokens=console.tokens.list(),
+        people=loaded.playbook.people,
+        roles=ROLES,
+        **({"errors": {}, "link": None, "link_for": None, "user_form": {}} | extra),
         playbook_version=loaded.version,
         playbook_path=loaded.path,
         counts={

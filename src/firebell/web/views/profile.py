@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 from contextlib import suppress
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from firebell.auth.principal import ROLES
 from firebell.errors import DomainError
 from firebell.web.console import console_of, form_of, redirect, signed_in
+from firebell.web.sessions import SignedIn
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
 
 @router.get("/profile", response_class=HTMLResponse)
 def profile_page(request: Request) -> Response:
-    who = signed_in(request)
+    return render_profile(request, signed_in(request))
+
+
+def render_profile(
+    request: Request, who: SignedIn, status: int = 200, **extra: Any
+) -> HTMLResponse:
+    """The profile page; `extra` carries a new token (shown once) or form errors."""
     console = console_of(request)
     pb = console.runtime.playbook.playbook
     person = next((p for p in pb.people if p.id == who.user.person), None)
@@ -27,6 +36,10 @@ def profile_page(request: Request) -> Response:
         person=person,
         rules=rules if person else [],
         sessions=console.sessions.list(who.user.id),
+        tokens=console.tokens.list(who.user.id),
+        roles=[r for r in ROLES if who.user.principal.has(r)],
+        status=status,
+        **({"errors": {}, "new_token": None, "token_form": {}} | extra),
     )
 
 
