@@ -16,14 +16,27 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from fastapi.testclient import TestClient
+from joserfc import jwt
+from joserfc.jwk import OctKey, RSAKey
 from playwright.sync_api import sync_playwright
 from sqlalchemy import select
 
 from firebell.api.app import create_app
-from firebell.auth.oidc import OidcSettings, OidcSettingsError, oidc_from_env
+from firebell.auth.oidc import (
+    Candidate,
+    Identity,
+    OidcSettings,
+    OidcSettingsError,
+    SsoRefused,
+    check_claims,
+    match_user,
+    oidc_from_env,
+)
 from firebell.clock import FrozenClock
 from firebell.config import Settings
+from firebell.doctor import checks, probes
 from firebell.runtime import Runtime, build_runtime
 from firebell.store.models import SsoLogin, User, WebSession
 
@@ -173,6 +186,9 @@ def test_full_flow_signs_in_by_verified_email_with_pkce_state_and_nonce(
     assert asked["code_challenge_method"] == ["S256"] and len(asked["code_challenge"][0]) == 43
     assert asked["nonce"][0] and asked["state"][0]
     assert "openid" in asked["scope"][0].split()
+    with sso_runtime.sessions() as session:
+        verifier = session.scalars(select(SsoLogin)).one().verifier
+    assert create_s256_code_challenge(verifier) == asked["code_challenge"][0]
     done = callback(client, authorize(url, "alice-sub-1"))
     assert done.status_code == 303, done.text
     assert done.headers["location"] == "/console/incidents"
@@ -364,3 +380,82 @@ def test_browser_signs_in_with_the_provider(tmp_path: Path, provider: str) -> No
             assert "no firebell account has that email address" in alert.inner_text()
             page.screenshot(path=SCREENSHOTS / "sign-in-sso-refused-1280-light.png")
             browser.close()
+
+
+def test_doctor_checks_the_issuer(sso_runtime: Runtime, provider: str) -> None:
+    from firebell.doctor.findings import Level
+    from firebell.doctor.run import diagnose
+
+    [found] = [f for f in diagnose(sso_runtime) if f.check == "sso"]
+    assert found.level == Level.OK and provider in found.message
+    dead = f"http://127.0.0.1:{free_port()}"
+    [bad] = checks.single_sign_on(dead, probes.oidc_issuer(dead))
+    assert bad.level == Level.ERROR and "cannot be reached" in bad.message
+    # The provider answers, but as another issuer than the one configured.
+    [other] = checks.single_sign_on(provider, probes.oidc_issuer(provider + "/other"))
+    assert other.level == Level.ERROR
+
+
+def test_a_token_signed_with_another_key_is_refused(
+    client: TestClient, sso_runtime: Runtime, provider: str, real_clock: FrozenClock
+) -> None:
+    console = client.app.state.console  # type: ignore[attr-defined]
+    sso = console.sso
+    meta = sso.metadata()
+    forged_key = RSAKey.generate_key(2048)
+    now = int(real_clock.now().timestamp())
+    claims = {"iss": provider, "aud": CLIENT_ID, "sub": "x", "exp": now + 60, "iat": now}
+    forged = jwt.encode({"alg": "RS256"}, claims, forged_key)
+    with pytest.raises(SsoRefused, match="signature is not valid"):
+        sso._verified_claims(forged, meta)
+    unsigned = jwt.encode({"alg": "HS256"}, claims, OctKey.import_key(SECRET * 2))
+    with pytest.raises(SsoRefused, match="signature is not valid"):
+        sso._verified_claims(unsigned, meta)
+
+
+def test_claims_are_checked() -> None:
+    now = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+    t = int(now.timestamp())
+    good = {
+        "iss": "https://id.test",
+        "aud": "fb",
+        "sub": "s1",
+        "exp": t + 300,
+        "iat": t,
+        "nonce": "n1",
+        "email": "a@corp.test",
+        "email_verified": True,
+    }
+
+    def check(**changes: object) -> Identity:
+        return check_claims(
+            {**good, **changes}, issuer="https://id.test", client_id="fb", nonce="n1", now=now
+        )
+
+    assert check() == Identity("https://id.test", "s1", "a@corp.test", True)
+    for changes, reason in (
+        ({"iss": "https://evil.test"}, "another provider"),
+        ({"aud": "other"}, "another application"),
+        ({"aud": ["fb", "other"]}, "another application"),  # several audiences, no azp
+        ({"exp": t - 61}, "expired"),
+        ({"iat": t + 3600}, "future"),
+        ({"nonce": "n2"}, "nonce"),
+        ({"sub": ""}, "no subject"),
+    ):
+        with pytest.raises(SsoRefused, match=reason):
+            check(**changes)
+    assert check(aud=["fb", "other"], azp="fb").subject == "s1"
+    assert check(exp=t - 30).subject == "s1"  # within the minute of leeway
+
+
+def test_matching_rules() -> None:
+    ident = Identity("https://id.test", "s1", "Ann@Corp.test", True)
+    ann = Candidate(1, "ann", "ann@corp.test", False, None, None)
+    twin = Candidate(2, "ann2", "ANN@corp.test", False, None, None)
+    assert match_user(ident, [ann], "email") == ann
+    with pytest.raises(SsoRefused, match="More than one"):
+        match_user(ident, [ann, twin], "email")
+    linked = Candidate(3, "zed", None, False, "https://id.test", "s1")
+    assert match_user(ident, [ann, linked], "email") == linked  # the link wins
+    with pytest.raises(SsoRefused, match="no firebell account has that name"):
+        match_user(ident, [ann], "subject")
