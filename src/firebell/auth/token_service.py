@@ -83,6 +83,8 @@ class Tokens:
             raise Invalid.field("name", "give a name of 1 to 200 characters")
         now = self.clock.now()
         expires_at = parse_expiry(expires.strip(), now) if expires.strip() else None
+        if expires_at is not None and expires_at <= now:
+            raise Invalid.field("expires", "must be a time in the future")
         with transaction(self.sessions) as session:
             user = session.get(User, user_id)
             if user is None or user.disabled_at is not None:
