@@ -6,6 +6,7 @@ late return and an expired ID token."""
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 import time
@@ -38,6 +39,7 @@ from firebell.clock import FrozenClock
 from firebell.config import Settings
 from firebell.doctor import checks, probes
 from firebell.runtime import Runtime, build_runtime
+from firebell.settings_file import write_settings
 from firebell.store.models import SsoLogin, User, WebSession
 
 from .browser import CHROMIUM, SCREENSHOTS, free_port, running_server
@@ -175,8 +177,9 @@ def test_sign_in_page_has_no_sso_button_when_not_configured(app_client: TestClie
 
 
 def test_full_flow_signs_in_by_verified_email_with_pkce_state_and_nonce(
-    client: TestClient, sso_runtime: Runtime, provider: str
+    client: TestClient, sso_runtime: Runtime, provider: str, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     accounts(sso_runtime).add("alice", "responder", email="Alice@Corp.test")
     idp_user(provider, "alice-sub-1", "alice@corp.test")
     url = start(client)
@@ -200,8 +203,9 @@ def test_full_flow_signs_in_by_verified_email_with_pkce_state_and_nonce(
         assert (user.sso_issuer, user.sso_subject) == (provider, "alice-sub-1")
         assert session.scalars(select(WebSession).where(WebSession.user_id == user.id)).one()
         assert session.scalars(select(SsoLogin)).first() is None  # used up
-    # Signed in like a password user: the console works and signing out ends it.
+    # Signed in like a password user: the console works.
     assert client.get("/console/incidents").status_code == 200
+    assert caplog.records and SECRET not in caplog.text  # the client secret is never logged
 
 
 def test_unknown_email_is_told_there_is_no_firebell_account(
@@ -459,3 +463,32 @@ def test_matching_rules() -> None:
     assert match_user(ident, [ann, linked], "email") == linked  # the link wins
     with pytest.raises(SsoRefused, match="no firebell account has that name"):
         match_user(ident, [ann], "subject")
+
+
+def test_starts_are_rate_limited_per_address(client: TestClient) -> None:
+    codes = [
+        client.get("/console/sso/start", follow_redirects=False).status_code for _ in range(21)
+    ]
+    assert codes[:20] == [303] * 20 and codes[20] == 429
+
+
+def test_settings_file_holds_the_client_secret(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key in ("ISSUER", "CLIENT_ID", "CLIENT_SECRET", "NAME", "MATCH"):
+        monkeypatch.delenv(f"FIREBELL_OIDC_{key}", raising=False)
+    path = write_settings(
+        tmp_path,
+        {
+            "FIREBELL_OIDC_ISSUER": "https://id.corp.test",
+            "FIREBELL_OIDC_CLIENT_ID": "firebell",
+            "FIREBELL_OIDC_CLIENT_SECRET": SECRET,
+            "FIREBELL_OIDC_MATCH": "subject",
+        },
+    )
+    assert path.stat().st_mode & 0o777 == 0o600
+    settings = Settings.resolve(home=tmp_path)
+    assert settings.oidc is not None and settings.oidc.client_secret == SECRET
+    assert settings.oidc.match == "subject" and SECRET not in repr(settings)
+    monkeypatch.setenv("FIREBELL_OIDC_NAME", "Corp login")  # the environment wins
+    assert Settings.resolve(home=tmp_path).oidc.name == "Corp login"  # type: ignore[union-attr]

@@ -27,11 +27,25 @@ def _refused(request: Request, console: Console, message: str, status: int) -> R
     return response
 
 
+def _limited(request: Request, console: Console) -> Response | None:
+    """Starting and finishing count as sign-in attempts of the address (each start writes
+    a row; each finish calls the provider)."""
+    per_minute, burst = ADDRESS_LIMIT
+    wait = console.sign_in_limits.take(f"signin:address:{_address(request)}", per_minute, burst)
+    if not wait:
+        return None
+    message = f"Too many sign-in attempts. Wait {retry_after(wait)} s and try again."
+    return _refused(request, console, message, 429)
+
+
 @router.get("/start", response_model=None)
 def start(request: Request, next: str | None = None) -> Response:
     console = console_of(request)
     if console.sso is None:
         return _refused(request, console, "Single sign-on is not set up here.", 404)
+    limited = _limited(request, console)
+    if limited is not None:
+        return limited
     try:
         started = console.sso.begin(_safe_next(next))
     except SsoRefused as exc:
@@ -60,16 +74,10 @@ def callback(
     console = console_of(request)
     if console.sso is None:
         return _refused(request, console, "Single sign-on is not set up here.", 404)
+    limited = _limited(request, console)
+    if limited is not None:
+        return limited
     address = _address(request)
-    per_minute, burst = ADDRESS_LIMIT
-    wait = console.sign_in_limits.take(f"signin:address:{address}", per_minute, burst)
-    if wait:
-        return _refused(
-            request,
-            console,
-            f"Too many sign-in attempts. Wait {retry_after(wait)} s and try again.",
-            429,
-        )
     try:
         done = console.sso.finish(request.cookies.get(SSO_COOKIE), state, code, error)
     except SsoRefused as exc:
