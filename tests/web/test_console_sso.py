@@ -310,6 +310,12 @@ def test_link_wins_and_another_identity_with_the_same_email_is_refused(
     idp_user(provider, "impostor", "ivy@corp.test")
     response = callback(client, authorize(start(client), "impostor"))
     assert response.status_code == 403 and "linked to another identity" in response.text
+    # An admin's reset forgets the link (the person changed accounts at the IdP).
+    acc = accounts(sso_runtime)
+    assert next(u for u in acc.list() if u.name == "ivy").sso_linked
+    acc.reset("ivy")
+    assert not next(u for u in acc.list() if u.name == "ivy").sso_linked
+    assert callback(client, authorize(start(client), "impostor")).status_code == 303
 
 
 def test_match_by_subject(database_url: str, tmp_path: Path, provider: str) -> None:
