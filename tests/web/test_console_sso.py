@@ -157,6 +157,14 @@ def test_settings_come_from_the_environment_and_keep_the_secret_out_of_reprs() -
     assert s is not None and s.issuer == "https://id.example.test" and s.name == "Acme SSO"
     assert SECRET not in repr(s)
     assert s.callback("http://127.0.0.1:8080") == "http://127.0.0.1:8080/console/sso/callback"
+    with pytest.raises(OidcSettingsError, match="must use https"):
+        oidc_from_env(
+            {
+                "FIREBELL_OIDC_ISSUER": "http://id.corp.test",
+                "FIREBELL_OIDC_CLIENT_ID": "x",
+                "FIREBELL_OIDC_CLIENT_SECRET": "y",
+            }
+        )
     with pytest.raises(OidcSettingsError, match="FIREBELL_OIDC_CLIENT_SECRET"):
         oidc_from_env({"FIREBELL_OIDC_ISSUER": "https://id.test", "FIREBELL_OIDC_CLIENT_ID": "x"})
     with pytest.raises(OidcSettingsError, match="FIREBELL_OIDC_MATCH"):

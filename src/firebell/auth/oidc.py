@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 Match = Literal["email", "subject"]
 MATCHES: tuple[Match, ...] = ("email", "subject")
 CALLBACK_PATH = "/console/sso/callback"
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 # Clock difference tolerated between us and the identity provider.
 LEEWAY = timedelta(seconds=60)
 # Signature algorithms accepted on an ID token: asymmetric only (no `none`, no HMAC with
@@ -58,6 +59,11 @@ def oidc_from_env(env: Mapping[str, str]) -> OidcSettings | None:
     if parts.scheme not in ("https", "http") or not parts.netloc or parts.query:
         raise OidcSettingsError(
             f"FIREBELL_OIDC_ISSUER: '{issuer}' is not an http(s) URL without a query"
+        )
+    if parts.scheme == "http" and parts.hostname not in LOOPBACK:
+        # The client secret and the ID token would cross the network in clear.
+        raise OidcSettingsError(
+            f"FIREBELL_OIDC_ISSUER: '{issuer}' must use https (plain http only on loopback)"
         )
     client_id = env.get("FIREBELL_OIDC_CLIENT_ID", "").strip()
     secret = env.get("FIREBELL_OIDC_CLIENT_SECRET", "")
