@@ -506,3 +506,13 @@ def test_settings_file_holds_the_client_secret(
     assert settings.oidc.match == "subject" and SECRET not in repr(settings)
     monkeypatch.setenv("FIREBELL_OIDC_NAME", "Corp login")  # the environment wins
     assert Settings.resolve(home=tmp_path).oidc.name == "Corp login"  # type: ignore[union-attr]
+
+
+def test_denied_at_the_provider_is_said_plainly(client: TestClient) -> None:
+    url = start(client)
+    response = httpx.post(url, data={"action": "deny"}, follow_redirects=False)
+    assert response.status_code == 302
+    query = {k: v[0] for k, v in parse_qs(urlsplit(response.headers["location"]).query).items()}
+    assert query["error"] == "access_denied" and "code" not in query
+    refused = callback(client, query)
+    assert refused.status_code == 401 and "did not sign you in (access_denied)" in refused.text

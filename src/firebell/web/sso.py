@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import re
 import secrets
 import time
 from dataclasses import dataclass
@@ -148,14 +149,17 @@ class SingleSignOn:
                 "longer than 10 minutes. Start again.",
                 400,
             )
+        if error:
+            # An error signs nobody in, so it is reported even without `state` (some
+            # providers leave it out); only an RFC 6749 error code is shown, never free text.
+            code_word = error if re.fullmatch(r"[a-z_]{1,40}", error) else "error"
+            raise SsoRefused(f"The identity provider did not sign you in ({code_word}).", 401)
         if not state or not hmac.compare_digest(state, pending.state):
             raise SsoRefused(
                 "The answer from the identity provider does not match this "
                 "sign-in (state). Start again.",
                 400,
             )
-        if error:
-            raise SsoRefused(f"The identity provider did not sign you in ({error[:100]}).", 401)
         if not code:
             raise SsoRefused("The identity provider sent no sign-in code. Start again.", 400)
         meta = self.metadata()
