@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from firebell.auth.oidc import OidcSettings, oidc_from_env
 from firebell.channels.email import SmtpSettings
 from firebell.channels.registry import ChannelSettings, channel_settings_from_env
 from firebell.home import default_home
@@ -32,6 +33,7 @@ class Settings:
     runbook_allow: frozenset[str] = frozenset()
     tls_cert: Path | None = None  # both set: serve HTTPS
     tls_key: Path | None = None
+    oidc: OidcSettings | None = None  # single sign-on (FIREBELL_OIDC_*); None: off
 
     @property
     def base_url(self) -> str:
@@ -76,6 +78,7 @@ class Settings:
             port=port or int(env.get("FIREBELL_PORT", "8080")),
             tls_cert=cert,
             tls_key=key,
+            oidc=oidc_from_env(env),
         )
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import uvicorn
 
 from firebell.api.app import create_app
+from firebell.auth.oidc import OidcSettings
 from firebell.config import Settings
 from firebell.runtime import Runtime, build_runtime
 
@@ -35,7 +36,10 @@ def free_port() -> int:
 
 @contextmanager
 def running_server(
-    home: Path, database_url: str | None = None, playbook_path: Path | None = None
+    home: Path,
+    database_url: str | None = None,
+    playbook_path: Path | None = None,
+    oidc: OidcSettings | None = None,
 ) -> Iterator[Server]:
     port = free_port()
     settings = Settings(
@@ -43,6 +47,7 @@ def running_server(
         database_url=database_url or f"sqlite:///{home / 'firebell.db'}",
         playbook_path=playbook_path,
         port=port,
+        oidc=oidc,
     )
     runtime = build_runtime(settings)
     server = uvicorn.Server(

@@ -11,6 +11,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import sync_playwright
 
+from firebell.auth.oidc import OidcSettings
 from firebell.auth.principal import Principal
 from firebell.incidents.service import Declaration
 from firebell.setup.test_page import queue_test_page
@@ -24,7 +25,10 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 def seeded(tmp_path: Path) -> Iterator[tuple[Server, list[str]]]:
-    with running_server(tmp_path) as srv:
+    # Single sign-on configured (an issuer nobody asks: pages never call it), so the sign-in
+    # page is checked and photographed with its "Sign in with …" button.
+    sso = OidcSettings("http://127.0.0.1:9", "firebell", "unused-secret", name="Acme SSO")
+    with running_server(tmp_path, oidc=sso) as srv:
         rt = srv.runtime
         pb = rt.playbook.playbook
         make_user(rt, "alice", "admin", pb.people[0].id)

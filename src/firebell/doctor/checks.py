@@ -294,3 +294,19 @@ def drill_organisers(playbook: Playbook, methods: Collection[str]) -> list[Findi
             "give them an e-mail address (with SMTP configured) or a webhook_url",
         )
     ]
+
+
+def single_sign_on(issuer: str | None, problem: str | None) -> list[Finding]:
+    """Single sign-on, when configured: its issuer's discovery document (probed live)."""
+    if issuer is None:
+        return []
+    if problem is None:
+        return [ok("sso", f"single sign-on: the issuer {issuer} answers its discovery document")]
+    return [
+        error(
+            "sso",
+            f"single sign-on is configured but fails: {problem}",
+            "check FIREBELL_OIDC_ISSUER and that firebell can reach it (console users can "
+            "still sign in with a password)",
+        )
+    ]

@@ -87,3 +87,15 @@ def server(base_url: str, verify: bool = True) -> str | None:
     if response.status_code != 200:
         return f"{base_url}/readyz answered HTTP {response.status_code}"
     return None
+
+
+def oidc_issuer(issuer: str) -> str | None:
+    """Single sign-on: does the issuer answer its discovery document, naming itself?"""
+    from firebell.auth.oidc import SsoRefused
+    from firebell.web.sso import discover
+
+    try:
+        discover(issuer, timeout=TIMEOUT)
+    except SsoRefused as exc:
+        return exc.message
+    return None

@@ -71,6 +71,9 @@ def diagnose(runtime: Runtime, *, live: bool = True) -> list[Finding]:
     if live:
         settings = runtime.settings
         findings += checks.probe_results(probes.all_channels(settings.smtp, settings.channels))
+        if settings.oidc is not None:
+            issuer = settings.oidc.issuer
+            findings += checks.single_sign_on(issuer, probes.oidc_issuer(issuer))
         reference = facts.server_time
         local = runtime.clock.now()
         if reference is not None and reference.tzinfo is None:

@@ -49,6 +49,7 @@ class UserView:
     has_password: bool
     disabled: bool
     created_at: datetime
+    sso_linked: bool = False  # signed in once with single sign-on (issuer + subject kept)
 
     @classmethod
     def of(cls, user: User) -> UserView:
@@ -61,6 +62,7 @@ class UserView:
             has_password=user.password_hash is not None,
             disabled=user.disabled_at is not None,
             created_at=user.created_at,
+            sso_linked=user.sso_subject is not None,
         )
 
     @property
@@ -117,10 +119,13 @@ class Accounts:
             return [UserView.of(u) for u in session.scalars(select(User).order_by(User.name))]
 
     def reset(self, name: str) -> str:
-        """Forget the password, sign the user out everywhere, return a new set-password link."""
+        """Forget the password and the single sign-on link, sign the user out everywhere,
+        return a new set-password link."""
         with transaction(self.sessions) as session:
             user = self._named(session, name)
             user.password_hash = None
+            user.sso_issuer = None
+            user.sso_subject = None
             self._revoke_all(session, user.id)
             return self.setup_link(self._new_setup(user))
 

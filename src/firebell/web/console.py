@@ -23,11 +23,13 @@ from pydantic import BaseModel, ValidationError
 from firebell import __version__
 from firebell.api.ratelimit import TokenBuckets
 from firebell.auth.principal import Principal, Role
+from firebell.auth.token_service import Tokens
 from firebell.errors import DomainError, FieldProblem, Invalid
 from firebell.runtime import Runtime
 from firebell.web import timefmt
 from firebell.web.accounts import Accounts
 from firebell.web.sessions import SignedIn, WebSessions
+from firebell.web.sso import SingleSignOn
 
 HERE = Path(__file__).parent
 COOKIE = "firebell_session"
@@ -63,6 +65,7 @@ class Console:
     sign_in_limits: TokenBuckets = field(default_factory=TokenBuckets)
     # "Send me a test page" / "Send a test alert": per user (per minute, burst).
     test_limits: TokenBuckets = field(default_factory=TokenBuckets)
+    sso: SingleSignOn | None = None  # single sign-on, when FIREBELL_OIDC_* are set
 
     @classmethod
     def build(cls, runtime: Runtime) -> Console:
@@ -80,6 +83,8 @@ class Console:
         env.filters["iso"] = lambda t: t.isoformat() if isinstance(t, datetime) else ""
         env.globals["version"] = __version__
         env.globals["org"] = runtime.playbook.playbook.organization.name
+        oidc = runtime.settings.oidc
+        env.globals["sso_name"] = oidc.name if oidc is not None else None
         return cls(
             runtime,
             Accounts(
@@ -90,7 +95,15 @@ class Console:
             ),
             WebSessions(runtime.sessions, runtime.clock),
             env,
+            sso=SingleSignOn(oidc, runtime.sessions, runtime.clock, runtime.settings.base_url)
+            if oidc is not None
+            else None,
         )
+
+    @property
+    def tokens(self) -> Tokens:
+        """API tokens: the same functions as /api/v1/tokens, with an owner."""
+        return Tokens(self.runtime.sessions, self.runtime.clock)
 
     def render(
         self,

@@ -6,7 +6,18 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 
 from firebell.web.console import HERE, Console, install_handlers, redirect, signed_in
-from firebell.web.views import auth, catalog, comms, drills, incidents, oncall, pages, profile
+from firebell.web.views import (
+    auth,
+    catalog,
+    comms,
+    drills,
+    incidents,
+    oncall,
+    pages,
+    profile,
+    sso,
+    tokens,
+)
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 STATIC = {
@@ -58,5 +69,7 @@ def install(app: FastAPI) -> None:
         profile,
         drills,
         pages,
+        sso,
+        tokens,
     ):  # comms first: its paths are more specific
         app.include_router(module.router)

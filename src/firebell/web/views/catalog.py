@@ -4,11 +4,13 @@ and the admin page (users, the playbook in force)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from firebell.auth.principal import ROLES
 from firebell.errors import DomainError
 from firebell.intake import test_alert
 from firebell.intake.errors import IntakeError
@@ -134,13 +136,23 @@ async def send_test_alert(integration_id: str, request: Request) -> Response:
 def admin_page(request: Request) -> Response:
     who = signed_in(request)
     require_role(who, "admin")
+    return render_admin(request, who)
+
+
+def render_admin(request: Request, who: SignedIn, status: int = 200, **extra: Any) -> HTMLResponse:
+    """The admin page; `extra` carries a one-time set-password link or form errors."""
     console = console_of(request)
     loaded = console.runtime.playbook
     return console.render(
         request,
         "admin.html",
         who,
+        status=status,
         users=console.accounts.list(),
+        tokens=console.tokens.list(),
+        people=loaded.playbook.people,
+        roles=ROLES,
+        **({"errors": {}, "link": None, "link_for": None, "user_form": {}} | extra),
         playbook_version=loaded.version,
         playbook_path=loaded.path,
         counts={

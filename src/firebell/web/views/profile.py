@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 from contextlib import suppress
+from typing import Any
 
 import anyio
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from firebell.auth.principal import ROLES
 from firebell.channels.console import NOTE
 from firebell.errors import DomainError
 from firebell.paging.policy import CONTACT_METHODS, addresses_of
@@ -27,13 +29,11 @@ router = APIRouter(prefix="/console", include_in_schema=False)
 TEST_PAGE_LIMIT = (3, 3)  # per user: per minute, burst
 
 
-def _profile(
-    request: Request,
-    who: SignedIn,
-    status: int = 200,
-    tested: test_page.Outcome | None = None,
-    errors: dict[str, str] | None = None,
-) -> Response:
+def render_profile(
+    request: Request, who: SignedIn, status: int = 200, **extra: Any
+) -> HTMLResponse:
+    """The profile page; `extra` carries a test page's outcome (`tested`), a new token
+    (shown once) or form errors."""
     console = console_of(request)
     pb = console.runtime.playbook.playbook
     person = next((p for p in pb.people if p.id == who.user.person), None)
@@ -53,9 +53,10 @@ def _profile(
         rules=rules if person else [],
         sessions=console.sessions.list(who.user.id),
         methods=methods,
-        tested=tested,
-        errors=errors or {},
         console_note=NOTE,
+        tokens=console.tokens.list(who.user.id),
+        roles=[r for r in ROLES if who.user.principal.has(r)],
+        **({"errors": {}, "new_token": None, "token_form": {}, "tested": None} | extra),
     )
 
 
@@ -66,7 +67,7 @@ def profile_page(request: Request, test: int = 0) -> Response:
     if test and who.user.person:
         runtime = console_of(request).runtime
         tested = test_page.wait_for_outcome(runtime, test, who.user.person, timeout=0)
-    return _profile(request, who, tested=tested)
+    return render_profile(request, who, tested=tested)
 
 
 @router.post("/profile/test-page", response_model=None)
@@ -77,7 +78,9 @@ async def send_test_page(request: Request) -> Response:
     form = await form_of(request, who)
     console = console_of(request)
     if not who.user.person:
-        return _profile(request, who, 422, errors={"method": "not linked to a playbook person"})
+        return render_profile(
+            request, who, 422, errors={"method": "not linked to a playbook person"}
+        )
     wait = console.test_limits.take(f"test-page:{who.user.id}", *TEST_PAGE_LIMIT)
     if wait > 0:
         raise Refused(
@@ -93,7 +96,7 @@ async def send_test_page(request: Request) -> Response:
             lambda: test_page.send_one(runtime, person, method)
         )
     except DomainError as exc:
-        return _profile(request, who, exc.status, errors=errors_of(exc))
+        return render_profile(request, who, exc.status, errors=errors_of(exc))
     await anyio.to_thread.run_sync(lambda: test_page.wait_for_outcome(runtime, message_id, person))
     return redirect(f"/console/profile?test={message_id}#test-page")
 
