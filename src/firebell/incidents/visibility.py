@@ -26,8 +26,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol
 
-from sqlalchemy import ColumnElement, exists, false, or_, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, CompoundSelect, case, or_, select, true, union
+from sqlalchemy.orm import Session, aliased
 
 from firebell.auth.principal import Principal
 from firebell.errors import NotFound
@@ -126,20 +126,31 @@ def require_visible(
 
 
 def visible_clause(principal: Principal, security: frozenset[str]) -> ColumnElement[bool]:
-    """SQL for `can_see` over `Incident` rows: use it in every list and count."""
+    """SQL for `can_see` over `Incident` rows: use it in every list and count.
+
+    Written as "public, or id IN (the incidents the principal is a member of)", the
+    member set being one uncorrelated query: a count then reads only `private` and the row
+    id, which the `ix_incidents_private` index holds, instead of every incident's row plus
+    three correlated lookups each (20,000 incidents: ~100 ms → a few ms on SQLite)."""
     if principal.sees_private:
         return true()
     name = principal.name
-    member = or_(
-        Incident.created_by == name,
-        Incident.commander == name,
-        Incident.acknowledged_by == name,
-        exists().where(RoleAssignment.incident_id == Incident.id, RoleAssignment.person == name),
-        exists().where(Task.incident_id == Incident.id, Task.assignee == name),
-        exists().where(Message.incident_id == Incident.id, Message.person == name),
-        true() if name in security else false(),
+    if name in security:
+        return true()
+    named = aliased(Incident)
+    member_of: CompoundSelect[tuple[int]] = union(
+        select(named.id).where(
+            named.private.is_(True),
+            or_(named.created_by == name, named.commander == name, named.acknowledged_by == name),
+        ),
+        select(RoleAssignment.incident_id).where(RoleAssignment.person == name),
+        select(Task.incident_id).where(Task.assignee == name),
+        select(Message.incident_id).where(Message.person == name, Message.incident_id.is_not(None)),
     )
-    return or_(Incident.private.is_(False), member)
+    # A CASE, not an OR: with an OR, SQLite turns the condition into an index union over
+    # the public rows, so a newest-first page sorts all of them instead of stopping at
+    # its limit; a CASE is evaluated per row (public rows never reach the IN).
+    return case((Incident.private.is_(False), true()), else_=Incident.id.in_(member_of))
 
 
 def public_only() -> ColumnElement[bool]:
