@@ -43,7 +43,9 @@ class FirebellApp(typer.Typer):
     Tests that invoke `app` through typer's CliRunner get the whole app."""
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return typer.Typer.__call__(self.only(sys.argv[1] if len(sys.argv) > 1 else ""))
+        argv = kwargs.get("args", args[0] if args else None)
+        words = list(argv) if argv is not None else sys.argv[1:]
+        return typer.Typer.__call__(self.only(words[0] if words else ""), *args, **kwargs)
 
     def only(self, name: str) -> typer.Typer:
         """This app with just the top-level command or group `name`, if there is one."""
