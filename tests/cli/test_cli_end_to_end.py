@@ -39,7 +39,7 @@ def server(tmp_path: Path) -> Iterator[tuple[dict[str, str], str]]:
         text=True,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90  # a first start imports a lot: slow on a busy machine
+    deadline = time.monotonic() + 120  # a start is seconds; minutes on a loaded 2-core box
     while time.monotonic() < deadline:
         try:
             if httpx.get(url + "/readyz").status_code == 200:

@@ -5,14 +5,43 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.table import Table
+# rich is imported on first use, not at start-up: `firebell show 1 --json` never draws a
+# table, and importing rich was a fifth of the CLI's start-up.
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
+    console: Console
 
 __all__ = ["Table", "console"]
 
-console = Console()
+
+def __getattr__(name: str) -> Any:
+    """`output.console` and `output.Table`, imported when a command first uses them."""
+    if name == "console":
+        from rich.console import Console
+
+        globals()["console"] = Console()
+        return globals()["console"]
+    if name == "Table":
+        from rich.table import Table
+
+        globals()["Table"] = Table
+        return Table
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _console() -> Console:
+    value: Console = globals()["console"] if "console" in globals() else __getattr__("console")
+    return value
+
+
+def _table(*args: Any, **kwargs: Any) -> Table:
+    from rich.table import Table
+
+    return Table(*args, **kwargs)
 
 
 def emit_json(data: Any) -> None:
@@ -24,7 +53,7 @@ def say(data: Any, as_json: bool, text: str) -> None:
     if as_json:
         emit_json(data)
     else:
-        console.print(text)
+        _console().print(text)
 
 
 def rows(
@@ -51,7 +80,7 @@ def short_time(value: str | None) -> str:
 
 
 def incident_table(incidents: list[dict[str, Any]]) -> None:
-    table = Table("#", "Sev", "Status", "Title", "Service", "Declared", "Ack", "SLA", box=None)
+    table = _table("#", "Sev", "Status", "Title", "Service", "Declared", "Ack", "SLA", box=None)
     for incident in incidents:
         table.add_row(
             str(incident["id"]),
@@ -63,7 +92,7 @@ def incident_table(incidents: list[dict[str, Any]]) -> None:
             "yes" if incident["acknowledged_at"] else "no",
             sla_summary(incident.get("sla")),
         )
-    console.print(table)
+    _console().print(table)
 
 
 def sla_text(clock: dict[str, Any]) -> str:
@@ -85,7 +114,7 @@ def sla_summary(clocks: list[dict[str, Any]] | None) -> str:
 
 
 def incident_detail(incident: dict[str, Any]) -> None:
-    console.print(f"[bold]#{incident['id']} {incident['title']}[/bold]")
+    _console().print(f"[bold]#{incident['id']} {incident['title']}[/bold]")
     rows = [
         ("severity", incident["severity"]),
         ("status", incident["status"]),
@@ -108,15 +137,15 @@ def incident_detail(incident: dict[str, Any]) -> None:
     for clock in incident.get("sla") or []:
         due = short_time(clock["due_at"])
         rows.append((f"{clock['name'].replace('_', ' ')} due", f"{due} ({sla_text(clock)})"))
-    table = Table(show_header=False, box=None)
+    table = _table(show_header=False, box=None)
     for key, value in rows:
         table.add_row(key, value)
-    console.print(table)
+    _console().print(table)
 
 
 def timeline_table(events: list[dict[str, Any]]) -> None:
     """Readable at 80 columns: a compact UTC time, the kind never broken, details folded."""
-    table = Table("Time (UTC)", "Actor", "Event", "Details", box=None, padding=(0, 1))
+    table = _table("Time (UTC)", "Actor", "Event", "Details", box=None, padding=(0, 1))
     table.columns[0].no_wrap = True
     table.columns[2].no_wrap = True
     table.columns[3].overflow = "fold"
@@ -124,4 +153,4 @@ def timeline_table(events: list[dict[str, Any]]) -> None:
         details = ", ".join(f"{k}={v}" for k, v in event["details"].items() if v is not None)
         stamp = datetime.fromisoformat(event["at"]).strftime("%m-%d %H:%M:%S")
         table.add_row(stamp, event["actor"], event["kind"], details)
-    console.print(table)
+    _console().print(table)

@@ -124,7 +124,11 @@ class IncidentCommand(OnIncidents):
         return result
 
     def missing_roles(self, session: Session, incident: Incident) -> list[str]:
-        held = self.holders(session, incident.id)
+        return self.missing_given(incident, self.holders(session, incident.id))
+
+    def missing_given(self, incident: Incident, holders: dict[str, list[str]]) -> list[str]:
+        """The required roles nobody holds, given `holders` (as read by `holders`)."""
+        held = dict(holders)
         if incident.commander and "ic" not in held:
             held["ic"] = [incident.commander]
         return [

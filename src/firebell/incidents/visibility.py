@@ -29,8 +29,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, exists, false, or_, select, true
-from sqlalchemy.orm import QueryableAttribute, Session
+from sqlalchemy import ColumnElement, CompoundSelect, case, or_, select, true, union
+from sqlalchemy.orm import QueryableAttribute, Session, aliased
 
 from firebell.auth.principal import Principal
 from firebell.errors import NotFound
@@ -135,30 +135,50 @@ def require_visible(
 
 
 def visible_clause(principal: Principal, security: frozenset[str]) -> ColumnElement[bool]:
-    """SQL for `can_see` over `Incident` rows: use it in every list and count."""
+    """SQL for `can_see` over `Incident` rows: use it in every list and count.
+
+    Written as "public, or id IN (the incidents the principal is a member of)", the
+    member set being one uncorrelated query: a count then reads only `private` and the row
+    id, which the `ix_incidents_private` index holds, instead of every incident's row plus
+    three correlated lookups each (20,000 incidents: ~100 ms → a few ms on SQLite)."""
     if principal.sees_private:
+        return true()
+    if not principal.names.isdisjoint(security):
         return true()
     names = sorted(principal.names)
 
     def named(column: QueryableAttribute[Any]) -> ColumnElement[bool]:
         return column == names[0] if len(names) == 1 else column.in_(names)
 
-    # Correlated on `Incident` only, so the clause also filters a query *of* messages,
-    # tasks or role assignments joined to their incident.
-    member = or_(
-        named(Incident.created_by),
-        named(Incident.commander),
-        named(Incident.acknowledged_by),
-        exists()
-        .where(RoleAssignment.incident_id == Incident.id, named(RoleAssignment.person))
-        .correlate(Incident),
-        exists().where(Task.incident_id == Incident.id, named(Task.assignee)).correlate(Incident),
-        exists()
-        .where(Message.incident_id == Incident.id, named(Message.person))
-        .correlate(Incident),
-        true() if not principal.names.isdisjoint(security) else false(),
+    # Every table aliased and nothing correlated, so the clause also filters a query *of*
+    # messages, tasks or role assignments joined to their incident.
+    incident, role, task, message = (
+        aliased(Incident),
+        aliased(RoleAssignment),
+        aliased(Task),
+        aliased(Message),
     )
-    return or_(Incident.private.is_(False), member)
+    member_of: CompoundSelect[tuple[int]] = union(
+        select(incident.id)
+        .where(
+            incident.private.is_(True),
+            or_(
+                named(incident.created_by),
+                named(incident.commander),
+                named(incident.acknowledged_by),
+            ),
+        )
+        .correlate(None),
+        select(role.incident_id).where(named(role.person)).correlate(None),
+        select(task.incident_id).where(named(task.assignee)).correlate(None),
+        select(message.incident_id)
+        .where(named(message.person), message.incident_id.is_not(None))
+        .correlate(None),
+    )
+    # A CASE, not an OR: with an OR, SQLite turns the condition into an index union over
+    # the public rows, so a newest-first page sorts all of them instead of stopping at
+    # its limit; a CASE is evaluated per row (public rows never reach the IN).
+    return case((Incident.private.is_(False), true()), else_=Incident.id.in_(member_of))
 
 
 def public_only() -> ColumnElement[bool]:

@@ -107,6 +107,8 @@ class Incident(Base):
         Index("ix_incidents_status", "status"),
         Index("ix_incidents_declared_at", "declared_at"),
         Index("ix_incidents_service", "service"),
+        # visibility: counts read `private` and the id from here (see visible_clause)
+        Index("ix_incidents_private", "private"),
     )
 
 
@@ -178,7 +180,10 @@ class Message(Base):
     leased_by: Mapped[str | None] = mapped_column(String(120))
     priority: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
 
-    __table_args__ = (Index("ix_messages_status_not_before", "status", "not_before"),)
+    __table_args__ = (
+        Index("ix_messages_status_not_before", "status", "not_before"),
+        Index("ix_messages_person", "person"),  # the private incidents one was paged for
+    )
 
 
 class Escalation(Base):
@@ -359,7 +364,7 @@ class RoleAssignment(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
     role: Mapped[str] = mapped_column(String(64))
-    person: Mapped[str] = mapped_column(String(200))
+    person: Mapped[str] = mapped_column(String(200), index=True)
     assigned_at: Mapped[datetime]
     assigned_by: Mapped[str] = mapped_column(String(200))
     released_at: Mapped[datetime | None]
@@ -371,7 +376,7 @@ class Task(Base):
     __tablename__ = "tasks"
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
-    assignee: Mapped[str] = mapped_column(String(200))
+    assignee: Mapped[str] = mapped_column(String(200), index=True)
     text: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime]

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from firebell.clock import Clock
 from firebell.errors import NotFound
-from firebell.store.db import transaction
+from firebell.store.db import reading, transaction
 from firebell.store.models import User, WebSession
 from firebell.web.accounts import UserView, digest
 
@@ -76,7 +76,7 @@ class WebSessions:
     def lookup(self, secret: str) -> SignedIn | None:
         """The signed-in user for a cookie, or None (unknown, revoked, expired, disabled)."""
         now = self.clock.now()
-        with self.sessions() as session:
+        with reading(self.sessions) as session:  # every page view: never wait for a writer
             found = session.execute(
                 select(WebSession, User)
                 .join(User, User.id == WebSession.user_id)

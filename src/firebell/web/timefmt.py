@@ -21,10 +21,12 @@ def ago(then: datetime | None, now: datetime) -> str:
 def utc(moment: datetime | None) -> str:
     if moment is None:
         return "-"
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    # isoformat is YYYY-MM-DD HH:MM+00:00 here; several times cheaper than strftime,
+    # which the incidents page calls ~350 times
+    return moment.astimezone(UTC).isoformat(" ", "minutes")[:16] + " UTC"
 
 
 def hm(moment: datetime | None) -> str:
     if moment is None:
         return "-"
-    return moment.astimezone(UTC).strftime("%H:%M:%S")
+    return moment.astimezone(UTC).isoformat(timespec="seconds")[11:19]

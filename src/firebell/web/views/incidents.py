@@ -43,7 +43,7 @@ from firebell.web.console import (
 )
 from firebell.web.incident_rows import rows
 from firebell.web.sessions import SignedIn
-from firebell.web.timeline_text import line
+from firebell.web.timeline_text import event_html, events_html, line
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 OPEN_LIMIT = 500
@@ -202,7 +202,7 @@ def _incident_response(
         "incident.html",
         who,
         status,
-        lines=[line(*e) for e in reversed(detail.timeline)],
+        events=events_html(line(*e) for e in reversed(detail.timeline)),
         errors=errors or {},
         values=values or {},
         **_detail_context(console, who, detail),
@@ -326,11 +326,10 @@ def _live_batch(console: Console, who: SignedIn, number: int, after: int) -> dic
     detail = load_detail(runtime.incidents, runtime.command, number, actor, runtime.clock.now())
     context = _detail_context(console, who, detail)
     env = console.templates
-    event = env.get_template("_event.html").module.event  # type: ignore[attr-defined]
     base = {"csrf": who.csrf, "who": who, "now": runtime.clock.now(), **context}
     return {
         "last": events[-1].id,
-        "events": [str(event(line(*e))) for e in events],
+        "events": [str(event_html(line(*e))) for e in events],
         "header": env.get_template("_header.html").render(**base),
         "side": env.get_template("_side.html").render(**base),
         "actions": env.get_template("_actions.html").render(**base),

@@ -1,7 +1,7 @@
 """sso: a user's link to an OpenID Connect identity; pending single sign-on attempts
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from alembic import op
 
 from firebell.store.types import UTCDateTime
 
-revision = "0016"
-down_revision = "0015"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
