@@ -67,10 +67,10 @@ def rows(
     if as_json:
         emit_json(data)
         return
-    table = Table(*headers, box=None)
+    table = _table(*headers, box=None)
     for item in data[key]:
         table.add_row(*row(item))
-    console.print(table)
+    _console().print(table)
 
 
 def short_time(value: str | None) -> str:
