@@ -6,7 +6,8 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 
 from firebell.web.console import HERE, Console, install_handlers, redirect, signed_in
-from firebell.web.views import auth, catalog, comms, incidents, oncall, profile
+from firebell.web.views import auth, catalog, comms, incidents, live_list, oncall, profile, runbooks
+from firebell.web.views import command as command_views
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 STATIC = {
@@ -52,6 +53,9 @@ def install(app: FastAPI) -> None:
     for module in (
         auth,
         comms,
+        command_views,
+        runbooks,
+        live_list,
         incidents,
         oncall,
         catalog,
