@@ -3,11 +3,14 @@ and the admin page (users, the playbook in force)."""
 
 from __future__ import annotations
 
+import anyio
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from firebell.intake.last_seen import last_events
-from firebell.web.console import console_of, require_role, signed_in
+from firebell.web.console import console_of, form_of, require_role, signed_in
+from firebell.web.doctor_report import DoctorReport, doctor_report
+from firebell.web.sessions import SignedIn
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
@@ -64,12 +67,17 @@ def integrations_page(request: Request) -> Response:
 def admin_page(request: Request) -> Response:
     who = signed_in(request)
     require_role(who, "admin")
+    return admin_response(request, who, doctor_report(console_of(request).runtime))
+
+
+def admin_response(request: Request, who: SignedIn, doctor: DoctorReport) -> Response:
     console = console_of(request)
     loaded = console.runtime.playbook
     return console.render(
         request,
         "admin.html",
         who,
+        doctor=doctor,
         users=console.accounts.list(),
         playbook_version=loaded.version,
         playbook_path=loaded.path,
@@ -81,3 +89,14 @@ def admin_page(request: Request) -> Response:
             "integrations": len(loaded.playbook.integrations),
         },
     )
+
+
+@router.post("/admin/doctor", response_class=HTMLResponse)
+async def run_live_checks(request: Request) -> Response:
+    """The full doctor, live probes included (they may take a few seconds); shown once."""
+    who = signed_in(request)
+    await form_of(request, who)
+    require_role(who, "admin")
+    runtime = console_of(request).runtime
+    found = await anyio.to_thread.run_sync(lambda: doctor_report(runtime, live=True))
+    return admin_response(request, who, found)
