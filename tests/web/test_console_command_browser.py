@@ -67,7 +67,7 @@ def test_record_a_decision_and_assign_a_role(browser: Browser, server: Server) -
     bob_ctx, bob = signed_in(browser, server, "bob")
     bob.goto(f"/console/incidents/{number}")
     alice.goto(f"/console/incidents/{number}")
-    expect(alice.locator("#incident-header")).to_contain_text("tech_lead")
+    expect(alice.locator("#incident-header")).to_contain_text("Technical Lead")
 
     alice.get_by_text("Record a decision").click()
     alice.get_by_label("What was decided").fill("Roll back release 2026.11.3")
@@ -87,7 +87,7 @@ def test_record_a_decision_and_assign_a_role(browser: Browser, server: Server) -
     alice.get_by_label("Person", exact=True).select_option(pb.people[1].id)
     alice.get_by_role("button", name="Assign role").click()
     expect(alice.locator("#role-tech_lead")).to_contain_text(pb.people[1].id)
-    expect(alice.locator("#incident-header")).not_to_contain_text("tech_lead")
+    expect(alice.locator("#incident-header")).not_to_contain_text("Technical Lead")
     expect(bob.locator("#role-tech_lead")).to_contain_text(pb.people[1].id, timeout=2000)
     alice.locator("#role-tech_lead").get_by_role("button", name=re.compile("^Release")).click()
     expect(alice.locator("#role-tech_lead")).to_contain_text("missing")
