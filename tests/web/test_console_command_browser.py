@@ -73,7 +73,7 @@ def test_record_a_decision_and_assign_a_role(browser: Browser, server: Server) -
     alice.get_by_label("What was decided").fill("Roll back release 2026.11.3")
     alice.get_by_label("Other options considered (one a line)").fill("Fix forward")
     alice.get_by_label("Why").fill("errors began with the deploy")
-    alice.get_by_label("Who decided").fill(pb.people[0].id)
+    alice.get_by_label("Decided by").fill(pb.people[0].id)
     alice.get_by_role("button", name="Record decision").click()
     decision = alice.locator("#decisions .decision").first
     expect(decision).to_contain_text("Roll back release 2026.11.3")
