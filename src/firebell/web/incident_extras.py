@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from firebell.auth.principal import Principal
 from firebell.command.decisions import Decision, decisions
 from firebell.incidents.detail import EventRow, IncidentDetail
 from firebell.playbook.schema import Workflow
 from firebell.runtime import Runtime
+from firebell.workflows import runbook
 from firebell.workflows.service import RunView
 
 
@@ -120,9 +120,15 @@ def history(view: RunView) -> tuple[HistoryRow, ...]:
     )
 
 
-def runbook_panel(runtime: Runtime, detail: IncidentDetail, actor: Principal) -> RunbookPanel:
+def runbook_panel(runtime: Runtime, detail: IncidentDetail) -> RunbookPanel:
     incident = detail.incident
-    views = runtime.runbooks.runs(incident.id, actor)  # the same visibility check as the API
+    # `detail` was read after the API's visibility check; its events hold the runs.
+    events = (
+        runbook.Event(e.kind, e.at, e.actor, e.details)
+        for e in detail.timeline
+        if e.kind in runbook.KINDS
+    )
+    views = runtime.runbooks.views_of(incident, events)
     commands = last_commands(detail.timeline)
     panels = tuple(
         RunPanel(v, commands.get(v.run.number), f"rb{v.run.number}", history(v))
@@ -133,11 +139,11 @@ def runbook_panel(runtime: Runtime, detail: IncidentDetail, actor: Principal) ->
     )
 
 
-def context(runtime: Runtime, detail: IncidentDetail, actor: Principal) -> dict[str, Any]:
+def context(runtime: Runtime, detail: IncidentDetail) -> dict[str, Any]:
     found: list[Decision] = decisions(detail.timeline)
     return {
         "role_rows": role_rows(runtime, detail),
         "decisions": list(reversed(found)),
-        "runbook": runbook_panel(runtime, detail, actor),
+        "runbook": runbook_panel(runtime, detail),
         "role_names": {r.id: r.name for r in runtime.playbook.playbook.war_room.roles},
     }

@@ -194,7 +194,7 @@ def _detail_context(console: Console, who: SignedIn, detail: IncidentDetail) -> 
         "is_open": incident.status in OPEN_STATUSES,
         "can_act": principal_of(who).has("responder"),
         "last_event": detail.timeline[-1].id if detail.timeline else 0,
-        **incident_extras.context(console.runtime, detail, principal_of(who)),
+        **incident_extras.context(console.runtime, detail),
     }
 
 
