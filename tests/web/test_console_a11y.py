@@ -42,6 +42,17 @@ def seeded(tmp_path: Path) -> Iterator[tuple[Server, list[str]]]:
         rt.incidents.add_note(p1.id, "Rolled back release 2026.11.3; watching", alice)
         rt.command.add_task(p1.id, pb.people[1].id, "check the replica lag", alice)
         rt.incidents.set_status(p1.id, "monitoring", alice)
+        # The incident page's command parts: a decision, roles held and missing, and a
+        # runbook at a step with a command to copy, one to run, and answers as buttons.
+        rt.command.decide(
+            p1.id, ["roll back", "fix forward"], "roll back", None, "began with the deploy", alice
+        )
+        rt.command.assign_role(p0.id, "tech_lead", pb.people[1].id, alice)
+        rt.runbooks.start(p0.id, "high-error-rate", alice)
+        for step in ("alert", "acknowledge"):
+            rt.runbooks.answer(p0.id, 1, step, None, alice)
+        rt.runbooks.start(p1.id, "high-error-rate", alice)
+        rt.runbooks.answer(p1.id, 1, "alert", None, alice)
         done = rt.incidents.declare(Declaration("Search index stale", "P3"), alice)
         rt.incidents.resolve(done.id, alice, "reindexed")
         with transaction(rt.sessions) as session:  # something in alice's "My pages"

@@ -112,6 +112,43 @@ class IncidentCommand(OnIncidents):
             )
         self.incidents.run_hooks(session, incident, change, now)
 
+    def release_role(self, number: int, role: str, person: str, actor: Principal) -> None:
+        """Take a role back from `person` (they stay a member of the incident). The
+        commander is not released to nobody: hand the role to someone else instead."""
+        roles = self.role_ids()
+        if role not in roles:
+            raise Invalid.field("role", f"unknown role '{role}'; roles: {', '.join(roles)}")
+        if role == "ic":
+            raise Invalid.field(
+                "role", "an incident keeps its commander: assign the role to someone else"
+            )
+        person = person.strip().lstrip("@")
+        if not person:
+            raise Invalid.field("person", "name who gives up the role")
+
+        def work(session: Session, incident: Incident, now: datetime) -> None:
+            held = session.scalars(
+                select(RoleAssignment).where(
+                    RoleAssignment.incident_id == incident.id,
+                    RoleAssignment.role == role,
+                    RoleAssignment.person == person,
+                    RoleAssignment.released_at.is_(None),
+                )
+            ).first()
+            if held is None:
+                raise Conflict(f"{person} does not hold {roles[role]} on #{incident.id}")
+            held.released_at = now
+            record(
+                session,
+                incident.id,
+                now,
+                actor.name,
+                "role_released",
+                {"role": role, "role_name": roles[role], "person": person},
+            )
+
+        self._write(number, actor, work)
+
     def holders(self, session: Session, incident_id: int) -> dict[str, list[str]]:
         rows = session.scalars(
             select(RoleAssignment)

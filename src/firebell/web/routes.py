@@ -12,12 +12,15 @@ from firebell.web.views import (
     comms,
     drills,
     incidents,
+    live_list,
     oncall,
     pages,
     profile,
+    runbooks,
     sso,
     tokens,
 )
+from firebell.web.views import command as command_views
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 STATIC = {
@@ -63,6 +66,9 @@ def install(app: FastAPI) -> None:
     for module in (
         auth,
         comms,
+        command_views,
+        runbooks,
+        live_list,
         incidents,
         oncall,
         catalog,

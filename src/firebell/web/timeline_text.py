@@ -36,6 +36,27 @@ _TEXT: dict[str, Callable[[Details], str]] = {
     "role_assigned": lambda d: f"{d.get('role_name') or d.get('role')}: {d.get('person')}",
     "update_sent": lambda d: f"Update sent to {d.get('audience')} ({d.get('template')})",
     "facts_updated": lambda d: "Facts: " + ", ".join(f"{k}" for k in (d.get("facts") or {})),
+    "role_released": lambda d: (
+        f"{d.get('role_name') or d.get('role')} released by {d.get('person')}"
+    ),
+    "decision": lambda d: (
+        f"Decision by {d.get('made_by')}: {d.get('choice')}"
+        + (f" — why: {d['rationale']}" if d.get("rationale") else "")
+        + f" (considered: {', '.join(str(o) for o in d.get('options') or [])})"
+    ),
+    "runbook_started": lambda d: (
+        f"Runbook {d.get('run')} started: {d.get('name') or d.get('workflow')}"
+    ),
+    "runbook_step": lambda d: (
+        f"Runbook {d.get('run')} · {d.get('text') or d.get('step')}"
+        + (f" → {d['answer']}" if d.get("answer") else " → done")
+    ),
+    "runbook_finished": lambda d: f"Runbook {d.get('run')} finished ({d.get('workflow')})",
+    "runbook_action": lambda d: f"Runbook {d.get('run')} · {d.get('did')}",
+    "runbook_command": lambda d: (
+        f"Runbook {d.get('run')} ran {' '.join(d.get('argv') or [])}: "
+        + ("timed out" if d.get("timed_out") else f"exit {d.get('exit_code')}")
+    ),
 }
 
 

@@ -8,7 +8,7 @@ import os
 import shutil
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -77,6 +77,11 @@ class Runbooks(OnIncidents):
         with self.sessions() as session:
             incident = self.incidents.get_in(session, number, actor)
             return [self._view(incident, run) for run in self._runs(session, incident.id)]
+
+    def views_of(self, incident: Incident, events: Iterable[runbook.Event]) -> list[RunView]:
+        """The runs folded from timeline events the caller has already read, after its own
+        visibility check (the incident page: no second query for the same events)."""
+        return [self._view(incident, run) for run in runbook.runs(events)]
 
     # --- writes -------------------------------------------------------------------------
 

@@ -67,6 +67,16 @@ def assign_role(
     return runtime.command.roles(number, actor)
 
 
+@router.delete("/{number}/roles/{role}/{person}")
+def release_role(
+    number: int, role: str, person: str, request: Request, actor: Principal = Responder
+) -> dict[str, Any]:
+    """Take a role back from a person (not the commander: assign another one instead)."""
+    runtime = runtime_of(request)
+    runtime.command.release_role(number, role, person, actor)
+    return runtime.command.roles(number, actor)
+
+
 @router.get("/{number}/tasks")
 def tasks(
     number: int, request: Request, open_only: bool = False, actor: Principal = Viewer

@@ -77,13 +77,15 @@
         actions.innerHTML = data.actions;
       }
       localTimes(document.getElementById("incident-header"));
+      var runbook = document.getElementById("incident-runbook");
+      if (runbook && data.runbook) replaceRunbook(runbook, data.runbook);
       article.setAttribute("data-last", msg.lastEventId);
       tick();
     });
   }
 
-  function copyButtons() {
-    document.querySelectorAll("[data-copy]").forEach(function (button) {
+  function copyButtons(root) {
+    (root || document).querySelectorAll("[data-copy]").forEach(function (button) {
       button.hidden = false;
       button.addEventListener("click", function () {
         var field = document.getElementById(button.getAttribute("data-copy"));
@@ -95,6 +97,36 @@
     });
   }
 
+  // The runbook panel follows other responders' answers, unless this one is typing in it
+  // or has the command confirmation open.
+  function replaceRunbook(region, html) {
+    var holder = document.createElement("div");
+    holder.innerHTML = html;
+    var fresh = holder.firstElementChild, current = region.firstElementChild;
+    if (!fresh || !current || fresh.getAttribute("data-key") === current.getAttribute("data-key")) return;
+    var active = document.activeElement;
+    if (region.contains(active) && active.matches("input:not([readonly]), textarea, select")) return;
+    if (region.querySelector("details.run-command[open]")) return;
+    region.innerHTML = html;
+    copyButtons(region);
+    localTimes(region);
+  }
+
+  // The incidents list: declared and changed incidents appear without reloading.
+  function liveList(list) {
+    var state = document.getElementById("list-live-state");
+    if (!window.EventSource) return;
+    var source = new EventSource(list.getAttribute("data-live"));
+    source.addEventListener("open", function () { state.textContent = "Live: new and changed incidents appear here."; });
+    source.addEventListener("error", function () { state.textContent = "Reconnecting…"; });
+    source.addEventListener("list", function (msg) {
+      list.innerHTML = JSON.parse(msg.data).html;
+      localTimes(list);
+      tick();
+      state.textContent = "Updated " + new Date().toLocaleTimeString() + ".";
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     localTimes(document);
     tick();
@@ -102,6 +134,8 @@
     copyButtons();
     var article = document.getElementById("incident");
     if (article) live(article);
+    var list = document.getElementById("incident-list");
+    if (list) liveList(list);
   });
 })();
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+import anyio
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
@@ -23,6 +24,7 @@ from firebell.web.console import (
     require_role,
     signed_in,
 )
+from firebell.web.doctor_report import DoctorReport, doctor_report
 from firebell.web.sessions import SignedIn
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -139,8 +141,15 @@ def admin_page(request: Request) -> Response:
     return render_admin(request, who)
 
 
-def render_admin(request: Request, who: SignedIn, status: int = 200, **extra: Any) -> HTMLResponse:
-    """The admin page; `extra` carries a one-time set-password link or form errors."""
+def render_admin(
+    request: Request,
+    who: SignedIn,
+    status: int = 200,
+    doctor: DoctorReport | None = None,
+    **extra: Any,
+) -> HTMLResponse:
+    """The admin page; `extra` carries a one-time set-password link or form errors. The
+    doctor's findings are the quick checks unless `doctor` brings the live ones."""
     console = console_of(request)
     loaded = console.runtime.playbook
     return console.render(
@@ -148,6 +157,7 @@ def render_admin(request: Request, who: SignedIn, status: int = 200, **extra: An
         "admin.html",
         who,
         status=status,
+        doctor=doctor or doctor_report(console.runtime),
         users=console.accounts.list(),
         tokens=console.tokens.list(),
         people=loaded.playbook.people,
@@ -163,3 +173,14 @@ def render_admin(request: Request, who: SignedIn, status: int = 200, **extra: An
             "integrations": len(loaded.playbook.integrations),
         },
     )
+
+
+@router.post("/admin/doctor", response_class=HTMLResponse)
+async def run_live_checks(request: Request) -> Response:
+    """The full doctor, live probes included (they may take a few seconds); shown once."""
+    who = signed_in(request)
+    await form_of(request, who)
+    require_role(who, "admin")
+    runtime = console_of(request).runtime
+    found = await anyio.to_thread.run_sync(lambda: doctor_report(runtime, live=True))
+    return render_admin(request, who, doctor=found)

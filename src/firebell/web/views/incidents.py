@@ -24,12 +24,14 @@ from firebell.api.schemas import (
 )
 from firebell.auth.principal import Principal
 from firebell.errors import DomainError, NotFound
+from firebell.incidents.changes import latest_visible
 from firebell.incidents.detail import IncidentDetail, events_after, load_detail
 from firebell.incidents.lifecycle import OPEN_STATUSES, STATUSES
 from firebell.incidents.service import Declaration, IncidentFilter, IncidentPage
 from firebell.incidents.sla_service import clocks_for
 from firebell.runtime import Runtime
 from firebell.store.models import Incident
+from firebell.web import incident_extras
 from firebell.web.console import (
     Console,
     console_of,
@@ -94,6 +96,19 @@ def _search(
     )
 
 
+def list_filters(
+    runtime: Runtime, status: str, severity: str, service: str, mine: int, before: int
+) -> ListFilters:
+    pb = runtime.playbook.playbook
+    return ListFilters(
+        status if status in ("open", "resolved", "all") else "open",
+        severity if severity in pb.severities else "",
+        service if pb.service(service) is not None else "",
+        bool(mine),
+        max(before, 0),
+    )
+
+
 @router.get("/", response_class=HTMLResponse)
 @router.get("/incidents", response_class=HTMLResponse)
 def incidents_page(
@@ -107,14 +122,20 @@ def incidents_page(
     who = signed_in(request)
     console = console_of(request)
     runtime = console.runtime
-    pb = runtime.playbook.playbook
-    filters = ListFilters(
-        status if status in ("open", "resolved", "all") else "open",
-        severity if severity in pb.severities else "",
-        service if pb.service(service) is not None else "",
-        bool(mine),
-        max(before, 0),
+    filters = list_filters(runtime, status, severity, service, mine, before)
+    return console.render(
+        request,
+        "incidents.html",
+        who,
+        live_after=latest_visible(runtime.sessions, runtime.incidents, principal_of(who)),
+        live_query=filters.link(before=filters.before).partition("?")[2],
+        **list_context(runtime, who, filters),
     )
+
+
+def list_context(runtime: Runtime, who: SignedIn, filters: ListFilters) -> dict[str, Any]:
+    """What the incidents list shows this user (the page and its live updates alike)."""
+    pb = runtime.playbook.playbook
     actor = principal_of(who)
     groups: list[tuple[str, list[Incident]]] = []
     open_page: IncidentPage | None = None
@@ -137,10 +158,7 @@ def incidents_page(
     shown = [i for _, items in groups for i in items]
     now = runtime.clock.now()
     clocks = clocks_for(runtime.sessions, pb, shown, now)
-    return console.render(
-        request,
-        "incidents.html",
-        who,
+    return dict(
         groups=[(name, rows(items, clocks, pb.severities, now)) for name, items in groups],
         filters=filters,
         severities=pb.severities,
@@ -176,6 +194,7 @@ def _detail_context(console: Console, who: SignedIn, detail: IncidentDetail) -> 
         "is_open": incident.status in OPEN_STATUSES,
         "can_act": principal_of(who).has("responder"),
         "last_event": detail.timeline[-1].id if detail.timeline else 0,
+        **incident_extras.context(console.runtime, detail),
     }
 
 
@@ -268,7 +287,7 @@ async def act(number: int, action: str, request: Request) -> Response:
         return _incident_response(
             request, who, number, 404, {"": {"": f"there is no action '{action}'"}}
         )
-    return await _run(
+    return await run_action(
         request,
         who,
         number,
@@ -284,7 +303,7 @@ async def move_task(number: int, task_id: int, request: Request) -> Response:
     form = await form_of(request, who)
     require_role(who, "responder")
     step = form.get("step", "")
-    return await _run(
+    return await run_action(
         request,
         who,
         number,
@@ -294,20 +313,23 @@ async def move_task(number: int, task_id: int, request: Request) -> Response:
     )
 
 
-async def _run(
+async def run_action(
     request: Request,
     who: SignedIn,
     number: int,
     action: str,
     form: Mapping[str, str],
     work: Callable[[Principal], object],
+    anchor: str = "timeline",
 ) -> Response:
+    """Do `work` as the signed-in user; on a refusal show the incident page with the
+    reasons next to the form (keyed by `action`), else back to the page at `anchor`."""
     actor = principal_of(who)
     try:
         await anyio.to_thread.run_sync(lambda: work(actor))
     except DomainError as exc:
         return _incident_response(request, who, number, exc.status, {action: errors_of(exc)}, form)
-    return redirect(f"/console/incidents/{number}#timeline")
+    return redirect(f"/console/incidents/{number}#{anchor}")
 
 
 # --- live timeline (server-sent events) -------------------------------------------------------
@@ -333,6 +355,7 @@ def _live_batch(console: Console, who: SignedIn, number: int, after: int) -> dic
         "header": env.get_template("_header.html").render(**base),
         "side": env.get_template("_side.html").render(**base),
         "actions": env.get_template("_actions.html").render(**base),
+        "runbook": env.get_template("_runbook.html").render(**base),
     }
 
 
