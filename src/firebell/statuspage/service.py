@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from firebell.auth.principal import Principal
 from firebell.clock import Clock
-from firebell.errors import Conflict, Invalid, NotFound
+from firebell.errors import Conflict, Invalid
 from firebell.incidents.lifecycle import OPEN_STATUSES
 from firebell.incidents.service import record
+from firebell.incidents.visibility import require_visible
 from firebell.playbook.schema import Playbook
 from firebell.statuspage.maintenance import Maintenances
 from firebell.statuspage.models import ComponentOverride
@@ -66,9 +67,13 @@ class StatusPageService:
             raise Invalid.field("status", f"one of {', '.join(RANK)}")
         now = self.clock.now()
         with transaction(self.sessions) as session:
-            incident = session.get(Incident, number, with_for_update=True)
-            if incident is None or (incident.private and not actor.sees_private):
-                raise NotFound(f"incident #{number} does not exist")
+            incident = require_visible(
+                session,
+                self.playbook(),
+                session.get(Incident, number, with_for_update=True),
+                number,
+                actor,
+            )  # a private incident's members may set its components (never shown publicly)
             if incident.status not in OPEN_STATUSES:
                 raise Conflict(f"incident #{number} is {incident.status}")
             session.add(

@@ -78,6 +78,7 @@ class Console:
         env.filters["iso"] = lambda t: t.isoformat() if isinstance(t, datetime) else ""
         env.globals["version"] = __version__
         env.globals["org"] = runtime.playbook.playbook.organization.name
+        env.globals["status_components"] = runtime.playbook.playbook.status_page.components
         return cls(
             runtime,
             Accounts(

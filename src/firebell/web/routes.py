@@ -6,7 +6,16 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
 
 from firebell.web.console import HERE, Console, install_handlers, redirect, signed_in
-from firebell.web.views import auth, catalog, comms, incidents, oncall, profile
+from firebell.web.views import (
+    auth,
+    catalog,
+    comms,
+    incidents,
+    learning,
+    oncall,
+    profile,
+    status_admin,
+)
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 STATIC = {
@@ -50,6 +59,8 @@ def install(app: FastAPI) -> None:
     install_handlers(app)
     app.include_router(router)
     for module in (
+        learning,  # before incidents: '/incidents/{n}/postmortem' is not an incident action
+        status_admin,
         auth,
         comms,
         incidents,

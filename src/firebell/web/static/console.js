@@ -104,3 +104,10 @@
     if (article) live(article);
   });
 })();
+
+// Forms marked data-confirm ask before they are sent (without JavaScript they are simply sent).
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  var question = form && form.getAttribute && form.getAttribute("data-confirm");
+  if (question && !window.confirm(question)) event.preventDefault();
+});
