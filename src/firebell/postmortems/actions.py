@@ -217,8 +217,8 @@ class ActionItems:
             query = query.where(ActionItem.status.not_in(CLOSED))
         if filters.statuses:
             query = query.where(ActionItem.status.in_(filters.statuses))
-        if not actor.sees_private:
-            query = query.where(Incident.private.is_(False))
+        # Private incidents' items to their members too (the one visibility rule).
+        query = query.where(self.incidents.visible_clause(actor))
         with self.sessions() as session:
             return list(
                 session.scalars(

@@ -119,7 +119,6 @@ def _pm_page(
         can_act=actor.has("responder"),
         errors=errors or {},
         values=values or {},
-        now=now,
         is_overdue=lambda item: overdue(item, now),
         here=f"/console/incidents/{number}/postmortem#action-items",
     )
@@ -381,7 +380,6 @@ def _items_page(
         people=pb.people,
         names={p.id: p.name for p in pb.people},
         me=who.user.person,
-        now=now,
         is_overdue=lambda item: overdue(item, now),
         can_act=actor.has("responder"),
         errors=errors or {},
