@@ -13,6 +13,8 @@ from playwright.sync_api import sync_playwright
 
 from firebell.auth.principal import Principal
 from firebell.incidents.service import Declaration
+from firebell.postmortems.actions import NewItem
+from firebell.statuspage import maintenance as maint
 
 from .browser import CHROMIUM, SCREENSHOTS, Server, running_server
 from .support import PASSWORD, make_user
@@ -38,6 +40,27 @@ def seeded(tmp_path: Path) -> Iterator[tuple[Server, list[str]]]:
         rt.incidents.set_status(p1.id, "monitoring", alice)
         done = rt.incidents.declare(Declaration("Search index stale", "P3"), alice)
         rt.incidents.resolve(done.id, alice, "reindexed")
+        rt.postmortems.create(done.id, alice)
+        rt.action_items.add(
+            done.id,
+            NewItem("detect", "Alert on a stale index", pb.people[1].id, rt.clock.now()),
+            alice,
+        )
+        rt.status_page.set_component(p0.id, "database", "partial_outage", alice)
+        soon = rt.clock.now() + timedelta(days=2)
+        rt.status_page.maintenances.schedule(
+            maint.Request(
+                "Database upgrade",
+                ["database"],
+                soon,
+                soon + timedelta(hours=2),
+                "Moving to larger disks.",
+                "Writes may be slow.",
+                "Capacity.",
+            ),
+            alice,
+        )
+        rt.status_page.subscribers.add("email", "ops@customer.test", ["database"])
         schedule = pb.on_call.schedules[0].id
         start = rt.clock.now() + timedelta(days=1)
         rt.schedules.add_override(
@@ -57,6 +80,10 @@ def seeded(tmp_path: Path) -> Iterator[tuple[Server, list[str]]]:
             "/console/integrations",
             "/console/admin",
             "/console/profile",
+            "/console/status",
+            f"/console/incidents/{done.id}/postmortem",
+            "/console/metrics",
+            "/console/action-items",
         ]
         yield srv, pages
 

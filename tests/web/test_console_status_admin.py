@@ -20,6 +20,7 @@ from firebell.auth.principal import Principal
 from firebell.incidents.service import Declaration
 from firebell.runtime import Runtime
 from firebell.statuspage.models import ComponentOverride, Maintenance, Subscriber
+from firebell.store.models import Silence
 from firebell.web.form_values import utc_time
 from firebell.web.views.status_admin import back_to
 
@@ -307,3 +308,55 @@ def test_helpers() -> None:
     assert utc_time("2026-12-01T10:00") == "2026-12-01T10:00Z"
     assert utc_time("2026-12-01T10:00+01:00") == "2026-12-01T10:00+01:00"
     assert utc_time(" ") is None
+
+
+def test_silences_create_list_and_end(app_client: TestClient, fresh: Runtime) -> None:
+    token = _signed_in(app_client, fresh, "alice", "responder")
+    ends = (fresh.clock.now() + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")
+    everything = app_client.post(
+        "/console/silences", data={"csrf": token, "ends_at": ends, "comment": "all of it"}
+    )
+    assert everything.status_code == 422 and "silence of everything" in unescape(everything.text)
+    bad_regex = app_client.post(
+        "/console/silences",
+        data={
+            "csrf": token,
+            "field": "labels.team",
+            "op": "=~",
+            "value": "(a",
+            "ends_at": ends,
+            "comment": "x",
+        },
+    )
+    assert bad_regex.status_code == 422 and "matchers" in bad_regex.text
+    assert 'value="labels.team"' in bad_regex.text  # kept
+    made = app_client.post(
+        "/console/silences",
+        data={
+            "csrf": token,
+            "service": "database",
+            "field": "labels.env",
+            "op": "=",
+            "value": "staging",
+            "ends_at": ends,
+            "comment": "Reindexing staging",
+        },
+        follow_redirects=False,
+    )
+    assert made.status_code == 303
+    page = app_client.get("/console/silences").text
+    assert "Reindexing staging" in page and 'labels.env = "staging"' in page
+    with fresh.sessions() as session:
+        row = session.scalars(select(Silence)).one()
+    assert row.service == "database" and row.created_by == "alice"
+    ended = app_client.post(f"/console/silences/{row.id}/expire", data={"csrf": token})
+    assert ended.status_code == 200 and "Reindexing staging" not in ended.text
+
+    app_client.cookies.clear()
+    token = _signed_in(app_client, fresh, "val", "viewer")
+    assert "Create silence" not in app_client.get("/console/silences").text
+    refused = app_client.post(
+        "/console/silences",
+        data={"csrf": token, "service": "database", "ends_at": ends, "comment": "x"},
+    )
+    assert refused.status_code == 403

@@ -14,6 +14,7 @@ from firebell.web.views import (
     learning,
     oncall,
     profile,
+    silences,
     status_admin,
 )
 
@@ -61,6 +62,7 @@ def install(app: FastAPI) -> None:
     for module in (
         learning,  # before incidents: '/incidents/{n}/postmortem' is not an incident action
         status_admin,
+        silences,
         auth,
         comms,
         incidents,

@@ -46,12 +46,12 @@ ANCHOR = {
     "import": "import",
 }
 CSV_MAX = 2_000_000  # bytes of an imported CSV
-STATUSES: tuple[ComponentStatus, ...] = (
-    "operational",
+STATUSES: tuple[ComponentStatus, ...] = (  # the form's choices; the first is the default
     "degraded_performance",
     "partial_outage",
     "major_outage",
     "under_maintenance",
+    "operational",
 )
 assert set(STATUSES) == set(RANK)
 
