@@ -84,6 +84,7 @@ def seeded(tmp_path: Path) -> Iterator[tuple[Server, list[str]]]:
             f"/console/incidents/{done.id}/postmortem",
             "/console/metrics",
             "/console/action-items",
+            "/console/silences",
         ]
         yield srv, pages
 
