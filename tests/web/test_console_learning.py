@@ -9,6 +9,8 @@ from datetime import timedelta
 from html import unescape
 
 from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from firebell.auth.principal import Principal
@@ -366,3 +368,17 @@ def test_pure_helpers() -> None:
     assert split("") and join([p.text for p in split("")]) == ""
     assert end_of_day("2026-12-10") == "2026-12-10T23:59Z"
     assert end_of_day("") is None
+
+
+@given(
+    st.lists(
+        st.sampled_from(["## A", "## B b", "### c", "```", "~~~", "text", "", "  ## d", "x ## y"]),
+        max_size=30,
+    ),
+    st.booleans(),
+)
+def test_sections_put_back_together_give_the_text(lines: list[str], final_newline: bool) -> None:
+    text = "\n".join(lines) + ("\n" if final_newline and lines else "")
+    parts = split(text)
+    assert join([p.text for p in parts]) == text
+    assert all(p.text.lstrip(" ").startswith("## ") for p in parts[1:])
