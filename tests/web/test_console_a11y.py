@@ -14,7 +14,9 @@ from playwright.sync_api import sync_playwright
 from firebell.auth.oidc import OidcSettings
 from firebell.auth.principal import Principal
 from firebell.incidents.service import Declaration
+from firebell.postmortems.actions import NewItem
 from firebell.setup.test_page import queue_test_page
+from firebell.statuspage import maintenance as maint
 from firebell.store.db import transaction
 
 from .browser import CHROMIUM, SCREENSHOTS, Server, running_server
@@ -58,6 +60,27 @@ def seeded(tmp_path: Path) -> Iterator[tuple[Server, list[str]]]:
         with transaction(rt.sessions) as session:  # something in alice's "My pages"
             console = pb.people[0]
             queue_test_page(session, rt, console, "console", f"console:{console.id}", "a11y")
+        rt.postmortems.create(done.id, alice)
+        rt.action_items.add(
+            done.id,
+            NewItem("detect", "Alert on a stale index", pb.people[1].id, rt.clock.now()),
+            alice,
+        )
+        rt.status_page.set_component(p0.id, "database", "partial_outage", alice)
+        soon = rt.clock.now() + timedelta(days=2)
+        rt.status_page.maintenances.schedule(
+            maint.Request(
+                "Database upgrade",
+                ["database"],
+                soon,
+                soon + timedelta(hours=2),
+                "Moving to larger disks.",
+                "Writes may be slow.",
+                "Capacity.",
+            ),
+            alice,
+        )
+        rt.status_page.subscribers.add("email", "ops@customer.test", ["database"])
         schedule = pb.on_call.schedules[0].id
         start = rt.clock.now() + timedelta(days=1)
         rt.schedules.add_override(
@@ -78,6 +101,11 @@ def seeded(tmp_path: Path) -> Iterator[tuple[Server, list[str]]]:
             "/console/admin",
             "/console/profile",
             "/console/pages",
+            "/console/status",
+            f"/console/incidents/{done.id}/postmortem",
+            "/console/metrics",
+            "/console/action-items",
+            "/console/silences",
         ]
         drill = rt.drills.start("database-failover", [pb.people[0].id, "dba"], alice)
         rt.incidents.acknowledge(drill.id, alice)

@@ -85,6 +85,7 @@ class Console:
         env.globals["org"] = runtime.playbook.playbook.organization.name
         oidc = runtime.settings.oidc
         env.globals["sso_name"] = oidc.name if oidc is not None else None
+        env.globals["status_components"] = runtime.playbook.playbook.status_page.components
         return cls(
             runtime,
             Accounts(

@@ -12,12 +12,15 @@ from firebell.web.views import (
     comms,
     drills,
     incidents,
+    learning,
     live_list,
     oncall,
     pages,
     profile,
     runbooks,
+    silences,
     sso,
+    status_admin,
     tokens,
 )
 from firebell.web.views import command as command_views
@@ -64,6 +67,9 @@ def install(app: FastAPI) -> None:
     install_handlers(app)
     app.include_router(router)
     for module in (
+        learning,  # before incidents: '/incidents/{n}/postmortem' is not an incident action
+        status_admin,
+        silences,
         auth,
         comms,
         command_views,

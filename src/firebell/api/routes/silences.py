@@ -7,14 +7,11 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Request, Response, status
 from pydantic import AwareDatetime, Field, model_validator
-from sqlalchemy import select
 
 from firebell.api.schemas import Body
 from firebell.api.security import Responder, Viewer, runtime_of
 from firebell.auth.principal import Principal
-from firebell.errors import Invalid, NotFound
-from firebell.intake.routing import Matcher
-from firebell.store.db import reading, transaction
+from firebell.intake.silences import NewSilence, Silences
 from firebell.store.models import Silence
 
 router = APIRouter(prefix="/api/v1/silences", tags=["intake"])
@@ -55,54 +52,34 @@ def _out(row: Silence, now: datetime) -> dict[str, Any]:
     }
 
 
+def _silences(request: Request) -> Silences:
+    runtime = runtime_of(request)
+    return Silences(runtime.sessions, runtime.clock, lambda: runtime.playbook.playbook)
+
+
 @router.post("", status_code=status.HTTP_201_CREATED)
 def create(body: SilenceIn, request: Request, actor: Principal = Responder) -> dict[str, Any]:
-    runtime = runtime_of(request)
-    now = runtime.clock.now()
-    starts = body.starts_at or now
-    if body.ends_at <= starts:
-        raise Invalid.field("ends_at", "must be after starts_at")
-    if body.service is not None and runtime.playbook.playbook.service(body.service) is None:
-        raise Invalid.field("service", f"unknown service '{body.service}'")
-    for i, m in enumerate(body.matchers):
-        try:
-            Matcher(m.field, m.op, m.value)
-        except ValueError as exc:
-            raise Invalid.field(f"matchers[{i}]", str(exc)) from None
-    with transaction(runtime.sessions) as session:
-        row = Silence(
-            kind=body.kind,
-            service=body.service,
-            matchers={"all": [m.model_dump() for m in body.matchers]},
-            starts_at=starts,
-            ends_at=body.ends_at,
-            comment=body.comment,
-            created_by=actor.name,
-            created_at=now,
-        )
-        session.add(row)
-        session.flush()
-        return _out(row, now)
+    service = _silences(request)
+    new = NewSilence(
+        ends_at=body.ends_at,
+        comment=body.comment,
+        kind=body.kind,
+        service=body.service,
+        matchers=[(m.field, m.op, m.value) for m in body.matchers],
+        starts_at=body.starts_at,
+    )
+    return _out(service.create(new, actor), service.clock.now())
 
 
 @router.get("")
 def list_silences(request: Request, _actor: Principal = Viewer) -> dict[str, Any]:
-    runtime = runtime_of(request)
-    now = runtime.clock.now()
-    with reading(runtime.sessions) as session:
-        rows = session.scalars(
-            select(Silence).where(Silence.ends_at > now).order_by(Silence.starts_at)
-        )
-        return {"silences": [_out(r, now) for r in rows]}
+    service = _silences(request)
+    now = service.clock.now()
+    return {"silences": [_out(r, now) for r in service.current()]}
 
 
 @router.delete("/{silence_id}", status_code=204)
 def expire(silence_id: int, request: Request, _actor: Principal = Responder) -> Response:
     """End a silence now (it stays in history)."""
-    runtime = runtime_of(request)
-    with transaction(runtime.sessions) as session:
-        row = session.get(Silence, silence_id)
-        if row is None:
-            raise NotFound(f"no silence #{silence_id}")
-        row.ends_at = min(row.ends_at, runtime.clock.now())
+    _silences(request).expire(silence_id)
     return Response(status_code=204)

@@ -260,3 +260,10 @@
     poll(region);
   });
 })();
+
+// Forms marked data-confirm ask before they are sent (without JavaScript they are simply sent).
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  var question = form && form.getAttribute && form.getAttribute("data-confirm");
+  if (question && !window.confirm(question)) event.preventDefault();
+});
