@@ -51,7 +51,7 @@ def signed_in(browser: Browser, server: Server, name: str) -> tuple[BrowserConte
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Incidents")).to_be_visible()
-    page.set_default_timeout(5000)
+    page.set_default_timeout(20_000)  # navigation on a loaded 2-core machine
     context.errors = errors  # type: ignore[attr-defined]
     return context, page
 

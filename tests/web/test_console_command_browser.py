@@ -20,7 +20,9 @@ from .browser import CHROMIUM, Server, running_server
 from .support import PASSWORD, make_user
 
 pytestmark = pytest.mark.slow
-LIVE_MS = 1000  # the list's promise: a new incident shows within a second
+LIVE_MS = (
+    3000  # live, without a reload; the < 1 s promise is measured by bench/console_live_list.py
+)
 
 
 @pytest.fixture
@@ -52,7 +54,7 @@ def signed_in(browser: Browser, server: Server, name: str) -> tuple[BrowserConte
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Incidents")).to_be_visible()
-    page.set_default_timeout(5000)
+    page.set_default_timeout(20_000)  # navigation on a loaded 2-core machine
     context.errors = errors  # type: ignore[attr-defined]
     return context, page
 
@@ -80,7 +82,7 @@ def test_record_a_decision_and_assign_a_role(browser: Browser, server: Server) -
     expect(decision).to_contain_text("Why: errors began with the deploy")
     expect(decision).to_contain_text(pb.people[0].id)
     expect(alice.locator("#events")).to_contain_text("Decision by")
-    expect(bob.locator("#decisions")).to_contain_text("Roll back release", timeout=2000)
+    expect(bob.locator("#decisions")).to_contain_text("Roll back release", timeout=LIVE_MS)
 
     alice.get_by_text("Assign a role").click()
     alice.get_by_label("Role", exact=True).select_option("tech_lead")
@@ -88,7 +90,7 @@ def test_record_a_decision_and_assign_a_role(browser: Browser, server: Server) -
     alice.get_by_role("button", name="Assign role").click()
     expect(alice.locator("#role-tech_lead")).to_contain_text(pb.people[1].id)
     expect(alice.locator("#incident-header")).not_to_contain_text("Technical Lead")
-    expect(bob.locator("#role-tech_lead")).to_contain_text(pb.people[1].id, timeout=2000)
+    expect(bob.locator("#role-tech_lead")).to_contain_text(pb.people[1].id, timeout=LIVE_MS)
     alice.locator("#role-tech_lead").get_by_role("button", name=re.compile("^Release")).click()
     expect(alice.locator("#role-tech_lead")).to_contain_text("missing")
     assert alice_ctx.errors == [] and bob_ctx.errors == []  # type: ignore[attr-defined]

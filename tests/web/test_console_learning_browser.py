@@ -50,7 +50,7 @@ def page(server: Server) -> Iterator[Page]:
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
         expect(page.get_by_role("heading", name="Incidents")).to_be_visible()
-        page.set_default_timeout(8000)
+        page.set_default_timeout(20_000)  # navigation on a loaded 2-core machine
         yield page
         browser.close()
         assert errors == []  # no console error, no CSP violation, on any page
