@@ -51,7 +51,14 @@ def running_server(
     )
     runtime = build_runtime(settings)
     server = uvicorn.Server(
-        uvicorn.Config(create_app(runtime), host="127.0.0.1", port=port, log_level="warning")
+        uvicorn.Config(
+            create_app(runtime),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            # Live streams stay open until the server stops: do not wait 10 s for them.
+            timeout_graceful_shutdown=1,
+        )
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
