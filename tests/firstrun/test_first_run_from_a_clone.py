@@ -44,7 +44,7 @@ def test_clone_install_init_serve_page(tmp_path: Path, smtp: SmtpReceiver) -> No
         pytest.skip("git is not installed")  # pragma: no cover
     clone = tmp_path / "clone" / "firebell"
     run(["git", "clone", "--quiet", str(REPO), str(clone)], tmp_path, dict(os.environ))
-    assert not (clone.parent / "shared").exists()
+    assert list(clone.parent.iterdir()) == [clone]  # nothing beside the clone
     venv = tmp_path / "venv"
     run(
         [sys.executable, "-m", "venv", str(venv)],

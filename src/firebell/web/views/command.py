@@ -20,28 +20,25 @@ router = APIRouter(prefix="/console", include_in_schema=False)
 
 @router.post("/incidents/{number}/roles", response_model=None)
 async def assign_role(number: int, request: Request) -> Response:
-    who = signed_in(request)
-    form = await form_of(request, who)
-    require_role(who, "responder")
-    command = console_of(request).runtime.command
-
-    def work(actor: Principal) -> None:
-        body = validated(RoleIn, {"role": form.get("role", ""), "person": form.get("person", "")})
-        command.assign_role(number, body.role, body.person, actor)
-
-    return await run_action(request, who, number, "role", form, work, "roles")
+    return await _role_form(number, request, release=False)
 
 
 @router.post("/incidents/{number}/roles/release", response_model=None)
 async def release_role(number: int, request: Request) -> Response:
+    return await _role_form(number, request, release=True)
+
+
+async def _role_form(number: int, request: Request, release: bool) -> Response:
+    """Assign or release a role from the side column's form (role and person)."""
     who = signed_in(request)
     form = await form_of(request, who)
     require_role(who, "responder")
     command = console_of(request).runtime.command
+    change = command.release_role if release else command.assign_role
 
     def work(actor: Principal) -> None:
         body = validated(RoleIn, {"role": form.get("role", ""), "person": form.get("person", "")})
-        command.release_role(number, body.role, body.person, actor)
+        change(number, body.role, body.person, actor)
 
     return await run_action(request, who, number, "role", form, work, "roles")
 
