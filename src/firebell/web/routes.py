@@ -14,6 +14,7 @@ from firebell.web.views import (
     incidents,
     learning,
     live_list,
+    metrics,
     oncall,
     pages,
     profile,
@@ -68,6 +69,7 @@ def install(app: FastAPI) -> None:
     app.include_router(router)
     for module in (
         learning,  # before incidents: '/incidents/{n}/postmortem' is not an incident action
+        metrics,
         status_admin,
         silences,
         auth,
