@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 import time
@@ -11,11 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import uvicorn
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from firebell.api.app import create_app
 from firebell.auth.oidc import OidcSettings
 from firebell.config import Settings
 from firebell.runtime import Runtime, build_runtime
+
+from .support import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
@@ -73,3 +77,31 @@ def running_server(
         server.should_exit = True
         thread.join(timeout=10)
         runtime.close()
+
+
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    """Debian's Chromium, headless (never a downloaded browser)."""
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True)
+        yield browser
+        browser.close()
+
+
+def signed_in(browser: Browser, server: Server, name: str) -> tuple[BrowserContext, Page]:
+    """A new browser context signed in as `name` through the sign-in form; the page's
+    console errors and uncaught exceptions are collected in `context.errors`."""
+    context = browser.new_context(base_url=server.url)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto("/console/")
+    expect(page).to_have_url(re.compile(r"/console/sign-in"))
+    page.get_by_label("Name").fill(name)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Incidents")).to_be_visible()
+    page.set_default_timeout(20_000)  # navigation on a loaded 2-core machine
+    context.errors = errors  # type: ignore[attr-defined]
+    return context, page

@@ -9,13 +9,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import update
 
 from firebell.store.models import WebSession
 
-from .browser import CHROMIUM, Server, running_server
-from .support import PASSWORD, make_user
+from .browser import Server, running_server, signed_in
+from .support import make_user
 
 pytestmark = pytest.mark.slow
 LIVE_MS = 2000  # the promise is < 1 s; the test allows slack for a shared CI machine
@@ -29,31 +29,6 @@ def server(tmp_path: Path) -> Iterator[Server]:
         make_user(srv.runtime, "bob", "responder", pb.people[1].id)
         make_user(srv.runtime, "val", "viewer")
         yield srv
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True)
-        yield b
-        b.close()
-
-
-def signed_in(browser: Browser, server: Server, name: str) -> tuple[BrowserContext, Page]:
-    context = browser.new_context(base_url=server.url)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto("/console/")
-    expect(page).to_have_url(re.compile(r"/console/sign-in"))
-    page.get_by_label("Name").fill(name)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Incidents")).to_be_visible()
-    page.set_default_timeout(20_000)  # navigation on a loaded 2-core machine
-    context.errors = errors  # type: ignore[attr-defined]
-    return context, page
 
 
 def open_action(page: Page, name: str) -> None:

@@ -11,13 +11,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
 from firebell.auth.principal import Principal
 from firebell.incidents.service import Declaration
 
-from .browser import CHROMIUM, Server, running_server
-from .support import PASSWORD, make_user
+from .browser import Server, running_server, signed_in
+from .support import make_user
 
 pytestmark = pytest.mark.slow
 LIVE_MS = (
@@ -33,30 +33,6 @@ def server(tmp_path: Path) -> Iterator[Server]:
         make_user(srv.runtime, "bob", "responder", pb.people[1].id)
         make_user(srv.runtime, "root", "admin")
         yield srv
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True)
-        yield b
-        b.close()
-
-
-def signed_in(browser: Browser, server: Server, name: str) -> tuple[BrowserContext, Page]:
-    context = browser.new_context(base_url=server.url)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto("/console/")
-    page.get_by_label("Name").fill(name)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Incidents")).to_be_visible()
-    page.set_default_timeout(20_000)  # navigation on a loaded 2-core machine
-    context.errors = errors  # type: ignore[attr-defined]
-    return context, page
 
 
 def test_record_a_decision_and_assign_a_role(browser: Browser, server: Server) -> None:

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import select
 
 from firebell.incidents.service import Declaration
@@ -20,7 +19,7 @@ from firebell.runtime import Runtime
 from firebell.store.models import Message
 from tests.paging._support import ALICE, add_policy, level, playbook_document, write_playbook
 
-from .browser import CHROMIUM, SCREENSHOTS, Server, running_server
+from .browser import SCREENSHOTS, Server, running_server
 from .support import PASSWORD, make_user
 
 pytestmark = pytest.mark.slow
@@ -46,14 +45,6 @@ def playbook(tmp_path: Path) -> tuple[Path, str]:
             person["notification_rules"] = [{"method": "console", "delay": "0m"}]
     service = add_policy(doc, "console-only", [level("on call", "0m", ON_CALL)])
     return write_playbook(doc, tmp_path / "playbook.yaml"), service
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True)
-        yield b
-        b.close()
 
 
 def sign_in(browser: Browser, server: Server, name: str) -> tuple[BrowserContext, Page]:
